@@ -1,0 +1,42 @@
+"""Shared lab settings: paths, addresses and ports every lab module and test agrees on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = Path(os.environ.get("LAB_CACHE_DIR", PROJECT_ROOT / ".cache"))
+STATE_DIR = CACHE_DIR / "lab"  # pid files, logs, state.json
+MIRROR_DIR = CACHE_DIR / "mirror"  # Apache archive layout: kafka/<v>/..., zookeeper/zookeeper-<v>/...
+MAVEN_DIR = CACHE_DIR / "maven"  # jars fetched from Maven Central
+IMAGE_DIR = CACHE_DIR / "images"  # debootstrap work dirs
+
+# Everything the lab serves listens on loopback only.
+SERVICE_HOST = "127.0.0.1"
+MIRROR_PORT = int(os.environ.get("LAB_MIRROR_PORT", "8765"))
+EC2_PORT = int(os.environ.get("LAB_EC2_PORT", "8766"))
+MIRROR_URL = f"http://{SERVICE_HOST}:{MIRROR_PORT}"
+EC2_ENDPOINT = f"http://{SERVICE_HOST}:{EC2_PORT}"
+
+# Lab nodes: node1 -> 127.0.0.11, node2 -> 127.0.0.12, ... (molecule scenarios use 127.0.0.21+).
+NODE_COUNT = int(os.environ.get("LAB_NODES", "3"))
+NODE_ADDRESS_PREFIX = "127.0.0."
+NODE_ADDRESS_BASE = 11
+CONTAINER_PREFIX = "kafka-lab-"
+CLUSTER_NAME = "lab"
+REGION = "us-east-1"
+
+
+def node_name(index: int) -> str:
+    """Lab node name for a 1-based index."""
+    return f"node{index}"
+
+
+def node_address(index: int) -> str:
+    """Loopback address a 1-based lab node binds to and advertises, like an EC2 private IP."""
+    return f"{NODE_ADDRESS_PREFIX}{NODE_ADDRESS_BASE + index - 1}"
+
+
+def container_name(index: int) -> str:
+    return f"{CONTAINER_PREFIX}{node_name(index)}"
