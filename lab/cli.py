@@ -1,0 +1,150 @@
+"""`lab`: the local lab that stands in for EC2 (prepare, up, deploy, status, down)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from lab import config, engine, fake_ec2, image, mirror, nodes, services
+from lab.util import LabError, step
+
+SITE_IMPORTS = ("preflight", "java", "zookeeper", "kafka", "topics", "clients")
+CLIENT_PORT = 9092
+
+
+def prepare(images: Sequence[str] = image.DEFAULT_RELEASES) -> None:
+    """Engine, host images, artifact mirror (built and served) and fake EC2 API; no nodes."""
+    with step("docker engine"):
+        started = engine.ensure_engine()
+        print(f"    dockerd {'started by the lab' if started else 'already running'}")
+    for name in images:
+        with step(f"host image {name}"):
+            print(f"    {image.ensure_image(name)}")
+    with step("artifact mirror (Kafka and ZooKeeper from Maven Central jars)"):
+        for path in mirror.ensure_mirror():
+            print(f"    {config.MIRROR_URL}/{path.relative_to(config.MIRROR_DIR)}")
+    with step("mirror server"):
+        services.start(services.MIRROR)
+    with step("fake EC2 API (moto server)"):
+        services.start(services.FAKE_EC2)
+
+
+def up(count: int) -> None:
+    prepare()
+    with step(f"{count} lab nodes"):
+        for node in nodes.ensure_nodes(count, "kafka-lab/debian12:latest"):
+            print(f"    {node.name}  {node.container}  {node.address}  {node.zone}")
+    with step("seed fake EC2 with the lab's instances"):
+        fake_ec2.seed_cluster(config.EC2_ENDPOINT, config.CLUSTER_NAME, count)
+
+
+def missing_playbooks() -> list[str]:
+    return [
+        f"playbooks/{name}.yml"
+        for name in SITE_IMPORTS
+        if not (config.PROJECT_ROOT / "playbooks" / f"{name}.yml").exists()
+    ]
+
+
+def ansible_env() -> dict[str, str]:
+    return {**os.environ, "ANSIBLE_CONFIG": str(config.PROJECT_ROOT / "ansible.cfg")}
+
+
+def deploy(extra: Sequence[str]) -> int:
+    missing = missing_playbooks()
+    if missing:
+        raise LabError(f"site.yml imports playbooks that don't exist yet: {', '.join(missing)}")
+    if not nodes.load_state():
+        raise LabError("no lab nodes: run `lab up` first")
+    bindir = os.path.dirname(sys.executable)
+    inventory = str(config.PROJECT_ROOT / "inventory/lab")
+    for playbook in ("site.yml", "playbooks/smoke.yml"):
+        if not (config.PROJECT_ROOT / playbook).exists():
+            continue
+        with step(f"ansible-playbook {playbook}"):
+            result = subprocess.run(
+                [f"{bindir}/ansible-playbook", "-i", inventory, playbook, *extra],
+                cwd=config.PROJECT_ROOT,
+                env=ansible_env(),
+            )
+        if result.returncode != 0:
+            return result.returncode
+    servers = ",".join(f"{n.address}:{CLIENT_PORT}" for n in nodes.load_state())
+    print(f"bootstrap servers: {servers}")
+    return 0
+
+
+def status() -> int:
+    state = {n.container: n for n in nodes.load_state()}
+    names = sorted(set(state) | set(nodes.lab_containers())) if engine.engine_answers() else sorted(state)
+    print("nodes:")
+    for container in names:
+        node = state.get(container)
+        where = f"{node.name:6} {node.address:12} {node.zone}" if node else "(not in state.json)"
+        print(f"  {container:20} {where:36} {nodes.container_state(container) or 'absent'}")
+    if not names:
+        print("  (none: run `lab up`)")
+    for service in services.SERVICES:
+        up_ = "answering" if services.answers(service.url) else "not answering"
+        print(f"{service.name:9} {service.url:40} {up_}")
+    if engine.engine_answers():
+        print("images:   " + (" ".join(image.image_tags()) or "(none)"))
+    else:
+        print("docker:   not running")
+    return 0
+
+
+def down() -> None:
+    if engine.engine_answers():
+        with step("remove lab nodes"):
+            for container in nodes.remove_all():
+                print(f"    removed {container}")
+    for service in services.SERVICES:
+        with step(f"stop {service.name}"):
+            print(f"    {'stopped' if services.stop(service) else 'was not started by the lab'}")
+    with step("docker engine"):
+        print(f"    {'stopped (the lab started it)' if engine.stop_engine_if_ours() else 'left as it was'}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lab", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    prep = sub.add_parser("prepare", help="engine, images, artifact mirror and fake EC2 (no nodes)")
+    prep.add_argument(
+        "--image", action="append", choices=sorted(image.RELEASES), help="host image(s) to build (default debian12)"
+    )
+    up_ = sub.add_parser("up", help="prepare, then start the lab nodes and seed the fake EC2 API")
+    up_.add_argument("--nodes", type=int, default=config.NODE_COUNT, help="number of nodes (default %(default)s)")
+    dep = sub.add_parser("deploy", help="run site.yml (and the smoke check) against the lab")
+    dep.add_argument("ansible_args", nargs=argparse.REMAINDER, help="extra ansible-playbook arguments")
+    sub.add_parser("status", help="nodes, addresses, mirror and fake EC2 endpoints")
+    sub.add_parser("down", help="remove everything the lab started, and nothing else")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "prepare":
+            prepare(args.image or image.DEFAULT_RELEASES)
+        elif args.command == "up":
+            if args.nodes < 1:
+                raise LabError("--nodes must be at least 1")
+            up(args.nodes)
+        elif args.command == "deploy":
+            return deploy(args.ansible_args)
+        elif args.command == "status":
+            return status()
+        elif args.command == "down":
+            down()
+    except LabError as error:
+        print(f"lab {args.command}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

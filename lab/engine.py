@@ -1,0 +1,78 @@
+"""Docker engine: installed from Debian packages and started without a bridge when absent."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from lab import config
+from lab.util import LabError, run
+
+DOCKERD_ARGS = ["--bridge=none", "--iptables=false", "--ip6tables=false"]
+PIDFILE = config.STATE_DIR / "dockerd.pid"
+LOGFILE = config.STATE_DIR / "dockerd.log"
+
+
+def engine_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    probe = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True)
+    return probe.returncode == 0
+
+
+def apt_install(packages: list[str]) -> None:
+    """Install Debian packages non-interactively (the lab runs as root on Debian/Ubuntu)."""
+    env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], env=env)
+
+
+def ensure_host_tools() -> None:
+    """debootstrap builds the host images; docker.io provides dockerd and the client."""
+    missing = [pkg for pkg, binary in (("docker.io", "dockerd"), ("debootstrap", "debootstrap")) if not _has(binary)]
+    if missing:
+        if shutil.which("apt-get") is None:
+            raise LabError(f"{', '.join(missing)} missing and apt-get is not available: install them by hand")
+        apt_install(missing)
+
+
+def _has(binary: str) -> bool:
+    return shutil.which(binary) is not None or Path("/usr/sbin", binary).exists()
+
+
+def ensure_engine(timeout: float = 60.0) -> bool:
+    """Make sure dockerd answers; returns True when this call started it."""
+    ensure_host_tools()
+    if engine_answers():
+        return False
+    config.STATE_DIR.mkdir(parents=True, exist_ok=True)
+    dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
+    with LOGFILE.open("ab") as log:
+        proc = subprocess.Popen(
+            [dockerd, *DOCKERD_ARGS], stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    PIDFILE.write_text(f"{proc.pid}\n")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if engine_answers():
+            return True
+        if proc.poll() is not None:
+            break
+        time.sleep(0.5)
+    tail = LOGFILE.read_text(errors="replace").splitlines()[-15:]
+    raise LabError("dockerd did not come up; last lines of " + str(LOGFILE) + ":\n" + "\n".join(tail))
+
+
+def stop_engine_if_ours() -> bool:
+    """Stop dockerd only when the lab started it (pidfile written by ensure_engine)."""
+    if not PIDFILE.exists():
+        return False
+    pid = int(PIDFILE.read_text().strip() or 0)
+    stopped = False
+    if pid and Path(f"/proc/{pid}").exists() and "dockerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+        subprocess.run(["kill", str(pid)], check=False)
+        stopped = True
+    PIDFILE.unlink(missing_ok=True)
+    return stopped
