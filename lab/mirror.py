@@ -32,11 +32,13 @@ ZOOKEEPER_VERSION = "3.9.4"
 SCALA_VERSION = "2.13"
 RELOAD4J = ("org.slf4j:slf4j-reload4j:1.7.36", "ch.qos.reload4j:reload4j:1.2.25")
 LOG4J2 = ("org.apache.logging.log4j:log4j-core:2.24.3", "org.apache.logging.log4j:log4j-slf4j-impl:2.24.3")
-ZOOKEEPER_EXTRAS = (  # logging backend, metrics and snapshot codec ZooKeeper 3.9 ships in lib/
+ZOOKEEPER_EXTRAS = (  # what ZooKeeper 3.9 ships in lib/ beside its own jars (optional Maven deps)
     "ch.qos.logback:logback-classic:1.3.15",
     "ch.qos.logback:logback-core:1.3.15",
     "io.dropwizard.metrics:metrics-core:4.1.12.1",
     "org.xerial.snappy:snappy-java:1.1.10.5",
+    "commons-cli:commons-cli:1.5.0",
+    "jline:jline:2.14.6",
 )
 DIST_DIR = Path(__file__).with_name("dist")
 FOREIGN_NATIVE = re.compile(r"-(osx|windows)-|-linux-aarch_64")  # native jars for other platforms
