@@ -1,0 +1,535 @@
+"""kafka_ec2: a Kafka cluster's EC2 instances, grouped and numbered from their tags."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: kafka_ec2
+short_description: Kafka cluster hosts from EC2, grouped and numbered by their tags
+description:
+  - Finds the running EC2 instances of one Kafka cluster by tag and puts them in the groups
+    C(zookeeper), C(broker) and C(controller) (from a role tag), C(kafka_<cluster>) and
+    C(zone_<availability zone name>), with the host variables the kafka-aws roles read.
+  - "Tag scheme (key names are options): C(kafka:cluster=<name>) selects the cluster;
+    C(kafka:role) is a comma-separated list of C(zookeeper), C(broker), C(controller);
+    C(kafka:broker-id), C(zookeeper:myid) (1-255) and C(kafka:node-id) give the ids, integers
+    unique in the cluster; C(Name) gives the inventory hostname."
+  - "Host variables: C(kafka_host_address) (the private IPv4 address, which services bind to and
+    advertise), C(kafka_broker_id), C(zookeeper_myid), C(kafka_node_id), C(kafka_rack) (the
+    availability zone ID by default), C(kafka_cluster_name), and the namespaced EC2 facts
+    C(kafka_ec2_instance_id), C(kafka_ec2_instance_type), C(kafka_ec2_region),
+    C(kafka_ec2_availability_zone), C(kafka_ec2_availability_zone_id), C(kafka_ec2_subnet_id),
+    C(kafka_ec2_vpc_id), C(kafka_ec2_private_ip_address), C(kafka_ec2_public_ip_address),
+    C(kafka_ec2_private_dns_name), C(kafka_ec2_public_dns_name), C(kafka_ec2_ipv6_address),
+    C(kafka_ec2_tags) and C(kafka_ec2_roles); C(kafka_ec2_instance) (raw data) only with
+    O(include_raw_instance)."
+  - One paginated DescribeInstances per region (cluster tag and C(instance-state-name=running)
+    filtered server-side) and one DescribeAvailabilityZones per region; regions are queried
+    concurrently with botocore's standard retries. No per-instance API call.
+  - Bad input is an error naming the instance and the tag, and no inventory is produced.
+  - The file name must end in C(kafka_ec2.yml) or C(kafka_ec2.yaml).
+author: kafka-aws
+requirements:
+  - boto3
+extends_documentation_fragment:
+  - inventory_cache
+  - constructed
+options:
+  plugin:
+    description: Marks the file as a kafka_ec2 inventory source.
+    required: true
+    choices: [kafka_ec2]
+  cluster:
+    description: The cluster's name, the value of the cluster tag.
+    required: true
+    type: str
+  regions:
+    description:
+      - Regions to search. When empty, the region of the AWS profile or environment
+        (C(AWS_REGION), C(AWS_DEFAULT_REGION)); never every region.
+    type: list
+    elements: str
+    default: []
+  aws_profile:
+    description: AWS profile (botocore credential chain).
+    type: str
+    aliases: [profile, boto_profile]
+    env:
+      - name: AWS_PROFILE
+      - name: AWS_DEFAULT_PROFILE
+  aws_access_key:
+    description: AWS access key ID.
+    type: str
+    aliases: [access_key, aws_access_key_id]
+    env:
+      - name: AWS_ACCESS_KEY_ID
+      - name: AWS_ACCESS_KEY
+  aws_secret_key:
+    description: AWS secret access key.
+    type: str
+    aliases: [secret_key, aws_secret_access_key]
+    env:
+      - name: AWS_SECRET_ACCESS_KEY
+      - name: AWS_SECRET_KEY
+  aws_security_token:
+    description: AWS session token of temporary credentials.
+    type: str
+    aliases: [session_token, aws_session_token]
+    env:
+      - name: AWS_SESSION_TOKEN
+      - name: AWS_SECURITY_TOKEN
+  assume_role_arn:
+    description: Role to assume (STS AssumeRole) before querying EC2.
+    type: str
+  endpoint_url:
+    description: EC2 endpoint URL (VPC endpoints, LocalStack, moto).
+    type: str
+    aliases: [aws_endpoint_url]
+  filters:
+    description: Extra DescribeInstances filters (name -> value or list of values), applied server-side.
+    type: dict
+    default: {}
+  hostname_source:
+    description:
+      - Inventory hostname of each instance; C(name) is the Name tag (instances without one use their id).
+    type: str
+    choices: [name, instance-id, private-dns-name]
+    default: name
+  ansible_host_source:
+    description:
+      - What becomes C(ansible_host) - C(private-ip-address), C(public-ip-address), C(ipv6-address),
+        C(private-dns-name), or C(tag:<key>) (the value of a tag).
+    type: str
+    default: private-ip-address
+  rack_source:
+    description:
+      - What becomes C(kafka_rack) - C(zone-id) (default; zone names map to different physical zones in
+        different accounts), C(zone-name), or C(tag:<key>).
+    type: str
+    default: zone-id
+  cluster_tag:
+    description: Tag key holding the cluster name.
+    type: str
+    default: "kafka:cluster"
+  role_tag:
+    description: Tag key holding the comma-separated roles.
+    type: str
+    default: "kafka:role"
+  broker_id_tag:
+    description: Tag key holding a broker's id.
+    type: str
+    default: "kafka:broker-id"
+  myid_tag:
+    description: Tag key holding a ZooKeeper member's myid.
+    type: str
+    default: "zookeeper:myid"
+  node_id_tag:
+    description: Tag key holding a KRaft node id.
+    type: str
+    default: "kafka:node-id"
+  derive_missing_ids:
+    description:
+      - A missing id tag is an error unless this is true. Derived ids depend only on the host's own private
+        IPv4 address C(a.b.c.d), never on list order or launch time, so adding or replacing an instance never
+        renumbers another - broker and node ids are C(c*256+d), a myid is C(d). Two hosts deriving the same id
+        are an error naming both.
+    type: bool
+    default: false
+  allow_even_zookeeper:
+    description: Allow an even number of ZooKeeper hosts.
+    type: bool
+    default: false
+  include_raw_instance:
+    description: Also set C(kafka_ec2_instance), the raw DescribeInstances data of the host.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+# inventory/aws.kafka_ec2.yml: the cluster "prod" in one region, private addresses.
+plugin: kafka_ec2
+cluster: prod
+regions: [eu-west-1]
+
+# Through a bastion's VPC endpoint, with a profile, ansible_host from a tag:
+plugin: kafka_ec2
+cluster: staging
+regions: [us-east-1, us-west-2]
+aws_profile: staging-admin
+endpoint_url: https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com
+ansible_host_source: "tag:ssh-host"
+filters:
+  instance-type: [m7i.large, m7i.xlarge]
+keyed_groups:
+  - key: kafka_ec2_instance_type
+    prefix: type
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/kafka-aws/inventory
+"""
+
+import hashlib
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ansible.errors import AnsibleError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+try:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+except ImportError as import_error:  # pragma: no cover - the error names the missing package
+    BOTO3_IMPORT_ERROR: ImportError | None = import_error
+else:
+    BOTO3_IMPORT_ERROR = None
+
+ROLES = ("zookeeper", "broker", "controller")
+RETRIES = {"mode": "standard", "max_attempts": 10}
+FACTS = {
+    "instance_id": "InstanceId",
+    "instance_type": "InstanceType",
+    "subnet_id": "SubnetId",
+    "vpc_id": "VpcId",
+    "private_ip_address": "PrivateIpAddress",
+    "public_ip_address": "PublicIpAddress",
+    "private_dns_name": "PrivateDnsName",
+    "public_dns_name": "PublicDnsName",
+    "ipv6_address": "Ipv6Address",
+}
+
+
+def sanitize(name: str) -> str:
+    """Group-name-safe form of a name (non-word characters become underscores)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def tags_of(instance: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+
+
+def parse_roles(value: str | None, instance_id: str, role_tag: str) -> list[str]:
+    if not value:
+        raise AnsibleError(
+            f"kafka_ec2: instance {instance_id} has no {role_tag} tag (roles: {', '.join(ROLES)})"
+        )
+    roles = [r.strip() for r in value.split(",") if r.strip()]
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise AnsibleError(
+            f"kafka_ec2: instance {instance_id} tag {role_tag}={value!r}: unknown role "
+            f"{', '.join(unknown) or '(empty)'}; use a comma-separated list of {', '.join(ROLES)}"
+        )
+    return sorted(set(roles), key=ROLES.index)
+
+
+def parse_id(value: str, instance_id: str, tag: str, upper: int | None) -> int:
+    """A positive integer id from a tag (at most `upper` when given, e.g. 255 for a myid)."""
+    number = int(value) if re.fullmatch(r"\s*[0-9]+\s*", value) else 0
+    if number < 1 or (upper is not None and number > upper):
+        bound = f"between 1 and {upper}" if upper is not None else "a positive integer"
+        raise AnsibleError(f"kafka_ec2: instance {instance_id} tag {tag}={value!r} must be {bound}")
+    return number
+
+
+def derived_id(private_ip: str | None, kind: str) -> int:
+    """Deterministic id from the host's own private IPv4 a.b.c.d: c*256+d, or d for a myid."""
+    if not private_ip:
+        raise AnsibleError("kafka_ec2: cannot derive an id without a private IPv4 address")
+    octets = [int(o) for o in private_ip.split(".")]
+    return octets[3] if kind == "myid" else octets[2] * 256 + octets[3]
+
+
+def instance_address(instance: dict[str, Any], source: str, tags: dict[str, str]) -> str | None:
+    if source.startswith("tag:"):
+        return tags.get(source[4:])
+    if source == "ipv6-address":
+        return next(
+            (
+                ip["Ipv6Address"]
+                for n in instance.get("NetworkInterfaces", [])
+                for ip in n.get("Ipv6Addresses", [])
+            ),
+            None,
+        )
+    key = {
+        "private-ip-address": "PrivateIpAddress",
+        "public-ip-address": "PublicIpAddress",
+        "private-dns-name": "PrivateDnsName",
+    }.get(source)
+    if key is None:
+        raise AnsibleError(f"kafka_ec2: unknown ansible_host_source {source!r}")
+    return instance.get(key) or None
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "kafka_ec2"
+
+    def verify_file(self, path: str) -> bool:
+        return super().verify_file(path) and path.endswith(("kafka_ec2.yml", "kafka_ec2.yaml"))
+
+    def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
+        super().parse(inventory, loader, path, cache=cache)
+        self._read_config_data(path)
+        if BOTO3_IMPORT_ERROR is not None:
+            raise AnsibleError(f"kafka_ec2 needs boto3 on the control node: {BOTO3_IMPORT_ERROR}")
+        key = self.cache_key()
+        use_cache = self.get_option("cache") and cache
+        hosts = None
+        if use_cache:
+            try:
+                hosts = self._cache[key]
+            except KeyError:
+                hosts = None
+        if hosts is None:
+            hosts = self.compute_hosts(self.fetch())
+            if self.get_option("cache"):
+                self._cache[key] = hosts
+        self.populate(hosts)
+
+    def cache_key(self) -> str:
+        material = json.dumps(
+            [
+                self.get_option(o)
+                for o in ("cluster", "regions", "filters", "aws_profile", "endpoint_url", "assume_role_arn")
+            ]
+            + [
+                self.get_option(o)
+                for o in ("hostname_source", "ansible_host_source", "rack_source", "derive_missing_ids")
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        return f"kafka_ec2_{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+
+    # -- AWS ---------------------------------------------------------------------------------------
+
+    def session(self) -> Any:
+        try:
+            session = boto3.Session(
+                profile_name=self.get_option("aws_profile") or None,
+                aws_access_key_id=self.get_option("aws_access_key") or None,
+                aws_secret_access_key=self.get_option("aws_secret_key") or None,
+                aws_session_token=self.get_option("aws_security_token") or None,
+            )
+            role = self.get_option("assume_role_arn")
+            if role:
+                creds = session.client("sts").assume_role(
+                    RoleArn=role, RoleSessionName="kafka-aws-inventory"
+                )["Credentials"]
+                session = boto3.Session(
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                    region_name=session.region_name,
+                )
+        except botocore.exceptions.ProfileNotFound as error:
+            raise AnsibleError(f"kafka_ec2: {error}") from None
+        except (botocore.exceptions.ClientError, botocore.exceptions.NoCredentialsError) as error:
+            raise AnsibleError(
+                f"kafka_ec2: could not assume role {self.get_option('assume_role_arn')}: {error}"
+            ) from None
+        return session
+
+    def regions(self, session: Any) -> list[str]:
+        regions = list(self.get_option("regions") or [])
+        if not regions and session.region_name:
+            regions = [session.region_name]
+        if not regions:
+            raise AnsibleError(
+                "kafka_ec2: no region to search: set `regions` in the inventory file, or a region in the "
+                "AWS profile or AWS_REGION / AWS_DEFAULT_REGION (every region is never scanned implicitly)"
+            )
+        return regions
+
+    def server_filters(self) -> list[dict[str, Any]]:
+        filters = [
+            {"Name": f"tag:{self.get_option('cluster_tag')}", "Values": [self.get_option("cluster")]},
+            {"Name": "instance-state-name", "Values": ["running"]},
+        ]
+        for name, value in (self.get_option("filters") or {}).items():
+            filters.append(
+                {"Name": name, "Values": [str(v) for v in value] if isinstance(value, list) else [str(value)]}
+            )
+        return filters
+
+    def query_region(self, session: Any, region: str) -> tuple[str, list[dict[str, Any]], dict[str, str]]:
+        client = session.client(
+            "ec2",
+            region_name=region,
+            endpoint_url=self.get_option("endpoint_url") or None,
+            config=botocore.config.Config(retries=RETRIES),
+        )
+        try:
+            pages = client.get_paginator("describe_instances").paginate(Filters=self.server_filters())
+            instances = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+            zones = {
+                z["ZoneName"]: z["ZoneId"] for z in client.describe_availability_zones()["AvailabilityZones"]
+            }
+        except botocore.exceptions.NoCredentialsError:
+            raise AnsibleError(
+                "kafka_ec2: no AWS credentials found: set aws_profile, AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY (or run where an instance role provides them)"
+            ) from None
+        except botocore.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            raise AnsibleError(
+                f"kafka_ec2: AWS refused DescribeInstances in {region} ({code}): {error}"
+            ) from None
+        except botocore.exceptions.BotoCoreError as error:
+            raise AnsibleError(f"kafka_ec2: could not query EC2 in {region}: {error}") from None
+        return region, instances, zones
+
+    def fetch(self) -> list[tuple[str, list[dict[str, Any]], dict[str, str]]]:
+        session = self.session()
+        regions = self.regions(session)
+        with ThreadPoolExecutor(max_workers=min(len(regions), 8)) as pool:
+            results = list(pool.map(lambda r: self.query_region(session, r), regions))
+        if not any(instances for _, instances, _ in results):
+            raise AnsibleError(
+                f"kafka_ec2: no running instances of cluster {self.get_option('cluster')!r} "
+                f"(tag {self.get_option('cluster_tag')}) in {', '.join(regions)} "
+                f"with filters {self.get_option('filters') or {}}"
+            )
+        return results
+
+    # -- computing the inventory ----------------------------------------------------------------------
+
+    def compute_hosts(
+        self, results: list[tuple[str, list[dict[str, Any]], dict[str, str]]]
+    ) -> list[dict[str, Any]]:
+        hosts = [self.host_entry(i, region, zones) for region, instances, zones in results for i in instances]
+        self.check_cluster(hosts)
+        return hosts
+
+    def host_id(self, instance: dict[str, Any], tags: dict[str, str], kind: str, tag_option: str) -> int:
+        tag, instance_id = self.get_option(tag_option), instance["InstanceId"]
+        if tag in tags:
+            return parse_id(tags[tag], instance_id, tag, 255 if kind == "myid" else None)
+        if not self.get_option("derive_missing_ids"):
+            raise AnsibleError(
+                f"kafka_ec2: instance {instance_id} ({tags.get('Name', 'no Name tag')}) has no {tag} tag; "
+                "tag it, or set derive_missing_ids: true"
+            )
+        return derived_id(instance.get("PrivateIpAddress"), kind)
+
+    def hostname(self, instance: dict[str, Any], tags: dict[str, str]) -> str:
+        source = self.get_option("hostname_source")
+        if source == "instance-id":
+            return instance["InstanceId"]
+        if source == "private-dns-name":
+            return instance.get("PrivateDnsName") or instance["InstanceId"]
+        return tags.get("Name") or instance["InstanceId"]
+
+    def rack(self, zone: str, zone_id: str | None, tags: dict[str, str], instance_id: str) -> str:
+        source = self.get_option("rack_source")
+        if source == "zone-name":
+            return zone
+        if source.startswith("tag:"):
+            if source[4:] not in tags:
+                raise AnsibleError(f"kafka_ec2: instance {instance_id} has no {source[4:]} tag (rack_source)")
+            return tags[source[4:]]
+        if not zone_id:
+            raise AnsibleError(f"kafka_ec2: no availability zone ID for {zone} (instance {instance_id})")
+        return zone_id
+
+    def host_entry(self, instance: dict[str, Any], region: str, zones: dict[str, str]) -> dict[str, Any]:
+        tags, instance_id = tags_of(instance), instance["InstanceId"]
+        roles = parse_roles(tags.get(self.get_option("role_tag")), instance_id, self.get_option("role_tag"))
+        private_ip = instance.get("PrivateIpAddress")
+        if not private_ip:
+            raise AnsibleError(
+                f"kafka_ec2: instance {instance_id} has no private IPv4 address (kafka_host_address)"
+            )
+        ansible_host = instance_address(instance, self.get_option("ansible_host_source"), tags)
+        if not ansible_host:
+            raise AnsibleError(
+                f"kafka_ec2: instance {instance_id} has no {self.get_option('ansible_host_source')} "
+                "(ansible_host_source); it is not dropped silently: fix the instance or the option"
+            )
+        zone = instance.get("Placement", {}).get("AvailabilityZone", "")
+        host_vars: dict[str, Any] = {
+            "ansible_host": ansible_host,
+            "kafka_host_address": private_ip,
+            "kafka_cluster_name": self.get_option("cluster"),
+            "kafka_rack": self.rack(zone, zones.get(zone), tags, instance_id),
+            "kafka_ec2_region": region,
+            "kafka_ec2_availability_zone": zone,
+            "kafka_ec2_availability_zone_id": zones.get(zone),
+            "kafka_ec2_tags": tags,
+            "kafka_ec2_roles": roles,
+        }
+        for name, key in FACTS.items():
+            host_vars[f"kafka_ec2_{name}"] = instance.get(key) or None
+        host_vars["kafka_ec2_ipv6_address"] = instance_address(instance, "ipv6-address", tags)
+        if "broker" in roles:
+            host_vars["kafka_broker_id"] = self.host_id(instance, tags, "broker", "broker_id_tag")
+        if "zookeeper" in roles:
+            host_vars["zookeeper_myid"] = self.host_id(instance, tags, "myid", "myid_tag")
+        if "controller" in roles or (self.get_option("node_id_tag") in tags):
+            host_vars["kafka_node_id"] = self.host_id(instance, tags, "node", "node_id_tag")
+        if self.get_option("include_raw_instance"):
+            host_vars["kafka_ec2_instance"] = json.loads(json.dumps(instance, default=str))
+        return {"name": self.hostname(instance, tags), "roles": roles, "zone": zone, "vars": host_vars}
+
+    def check_cluster(self, hosts: list[dict[str, Any]]) -> None:
+        self.check_unique(hosts, lambda h: h["name"], "inventory hostname", "Name tag (hostname_source)")
+        for var, tag_option in (
+            ("kafka_broker_id", "broker_id_tag"),
+            ("zookeeper_myid", "myid_tag"),
+            ("kafka_node_id", "node_id_tag"),
+        ):
+            members = [h for h in hosts if var in h["vars"]]
+            self.check_unique(members, lambda h, v=var: h["vars"][v], var, self.get_option(tag_option))
+        roles = {r for h in hosts for r in h["roles"]}
+        zookeepers = sum("zookeeper" in h["roles"] for h in hosts)
+        if "broker" in roles and not roles & {"zookeeper", "controller"}:
+            raise AnsibleError(
+                f"kafka_ec2: cluster {self.get_option('cluster')!r} has brokers but no zookeeper and no "
+                f"controller hosts (tag {self.get_option('role_tag')})"
+            )
+        if zookeepers and zookeepers % 2 == 0 and not self.get_option("allow_even_zookeeper"):
+            raise AnsibleError(
+                f"kafka_ec2: cluster {self.get_option('cluster')!r} has {zookeepers} zookeeper hosts; an even "
+                "ensemble tolerates no more failures than one fewer. Use an odd number, or set "
+                "allow_even_zookeeper: true"
+            )
+
+    @staticmethod
+    def check_unique(hosts: list[dict[str, Any]], key: Any, what: str, tag: str) -> None:
+        seen: dict[Any, str] = {}
+        for host in hosts:
+            value, instance_id = key(host), host["vars"]["kafka_ec2_instance_id"]
+            if value in seen:
+                raise AnsibleError(
+                    f"kafka_ec2: instances {seen[value]} and {instance_id} have the same {what} {value!r} "
+                    f"(tag {tag}); it must be unique in the cluster"
+                )
+            seen[value] = instance_id
+
+    # -- populating ----------------------------------------------------------------------------------
+
+    def populate(self, hosts: list[dict[str, Any]]) -> None:
+        inventory = self.inventory
+        cluster_group = inventory.add_group(f"kafka_{sanitize(self.get_option('cluster'))}")
+        for role in ROLES:
+            inventory.add_group(role)
+        constructed = any(self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
+        strict = self.get_option("strict")
+        for host in hosts:
+            name = inventory.add_host(host["name"], group=cluster_group)
+            for role in host["roles"]:
+                inventory.add_child(role, name)
+            if host["zone"]:
+                inventory.add_child(inventory.add_group(f"zone_{sanitize(host['zone'])}"), name)
+            for var, value in host["vars"].items():
+                inventory.set_variable(name, var, value)
+            if constructed:
+                self._set_composite_vars(self.get_option("compose"), host["vars"], name, strict=strict)
+                self._add_host_to_composed_groups(
+                    self.get_option("groups"), host["vars"], name, strict=strict
+                )
+                self._add_host_to_keyed_groups(
+                    self.get_option("keyed_groups"), host["vars"], name, strict=strict
+                )
