@@ -114,10 +114,15 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     prep = sub.add_parser("prepare", help="engine, images, artifact mirror and fake EC2 (no nodes)")
     prep.add_argument(
-        "--image", action="append", choices=sorted(image.RELEASES), help="host image(s) to build (default debian12)"
+        "--image",
+        action="append",
+        choices=sorted(image.RELEASES),
+        help="host image(s) to build (default debian12)",
     )
     up_ = sub.add_parser("up", help="prepare, then start the lab nodes and seed the fake EC2 API")
-    up_.add_argument("--nodes", type=int, default=config.NODE_COUNT, help="number of nodes (default %(default)s)")
+    up_.add_argument(
+        "--nodes", type=int, default=config.NODE_COUNT, help="number of nodes (default %(default)s)"
+    )
     dep = sub.add_parser("deploy", help="run site.yml (and the smoke check) against the lab")
     dep.add_argument("ansible_args", nargs=argparse.REMAINDER, help="extra ansible-playbook arguments")
     sub.add_parser("status", help="nodes, addresses, mirror and fake EC2 endpoints")

@@ -31,7 +31,9 @@ def apt_install(packages: list[str]) -> None:
 
 def ensure_host_tools() -> None:
     """debootstrap builds the host images; docker.io provides dockerd and the client."""
-    missing = [pkg for pkg, binary in (("docker.io", "dockerd"), ("debootstrap", "debootstrap")) if not _has(binary)]
+    missing = [
+        pkg for pkg, binary in (("docker.io", "dockerd"), ("debootstrap", "debootstrap")) if not _has(binary)
+    ]
     if missing:
         if shutil.which("apt-get") is None:
             raise LabError(f"{', '.join(missing)} missing and apt-get is not available: install them by hand")
@@ -71,7 +73,11 @@ def stop_engine_if_ours() -> bool:
         return False
     pid = int(PIDFILE.read_text().strip() or 0)
     stopped = False
-    if pid and Path(f"/proc/{pid}").exists() and "dockerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+    if (
+        pid
+        and Path(f"/proc/{pid}").exists()
+        and "dockerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    ):
         subprocess.run(["kill", str(pid)], check=False)
         stopped = True
     PIDFILE.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from lab import config
 
 ZONES = ("a", "b", "c")
 VPC_CIDR = "127.0.0.0/16"  # holds the loopback addresses the lab nodes use as private IPs
+LAB_AMI = "ami-0123456789abcdef0"  # moto accepts any image id (listing its catalogue is slow)
 
 
 def client(endpoint: str, region: str = config.REGION) -> Any:
@@ -54,7 +55,9 @@ def ensure_network(ec2: Any, region: str = config.REGION) -> dict[str, str]:
         zone = f"{region}{zone_letter}"
         if zone not in subnets:
             cidr = f"127.0.{offset * 64}.0/18"
-            subnets[zone] = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+            subnets[zone] = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"][
+                "SubnetId"
+            ]
     return subnets
 
 
@@ -91,15 +94,14 @@ def seed_cluster(
     ec2 = client(endpoint, region)
     subnets = ensure_network(ec2, region)
     existing = {_tag(i, "kafka:broker-id") for i in running_instances(ec2, cluster)}
-    image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     for index in range(1, nodes + 1):
         if str(index) in existing:
             continue
         address = f"{config.NODE_ADDRESS_PREFIX}{address_base + index - 1}"
-        zone, subnet = subnet_for(index, subnets, region)
+        _, subnet = subnet_for(index, subnets, region)
         tags = tags_for(cluster, index, container_prefix)
         ec2.run_instances(
-            ImageId=image_id,
+            ImageId=LAB_AMI,
             InstanceType="m7i.large",
             MinCount=1,
             MaxCount=1,

@@ -177,7 +177,9 @@ def build(release: Release, mirror: str, ref: str) -> None:
     with step("configure rootfs"):
         configure(rootfs, release, mirror)
     with step("docker import"):
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
+        tar = subprocess.Popen(
+            ["tar", "-C", str(rootfs), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE
+        )
         imported = subprocess.run(
             [
                 "docker",

@@ -68,7 +68,10 @@ KAFKA_TOOLS: dict[str, tuple[str, ...]] = {
         "kafka.admin.ReassignPartitionsCommand",
     ),
     "kafka-producer-perf-test.sh": ("org.apache.kafka.tools.ProducerPerformance",),
-    "kafka-consumer-perf-test.sh": ("org.apache.kafka.tools.ConsumerPerformance", "kafka.tools.ConsumerPerformance"),
+    "kafka-consumer-perf-test.sh": (
+        "org.apache.kafka.tools.ConsumerPerformance",
+        "kafka.tools.ConsumerPerformance",
+    ),
     "kafka-storage.sh": ("org.apache.kafka.tools.StorageTool", "kafka.tools.StorageTool"),
     "kafka-metadata-quorum.sh": ("org.apache.kafka.tools.MetadataQuorumCommand",),
     "kafka-cluster.sh": ("org.apache.kafka.tools.ClusterTool", "kafka.tools.ClusterTool"),
@@ -216,7 +219,11 @@ def render_kafka(dist: Dist, files: dict[str, bytes], classes: set[str]) -> dict
     )
     drop = {"config/log4j.properties", "config/tools-log4j.properties"} if dist.log4j2 else set()
     if not dist.log4j2:
-        drop |= {"config/log4j2.properties", "config/tools-log4j2.properties", "config/kraft-server.properties"}
+        drop |= {
+            "config/log4j2.properties",
+            "config/tools-log4j2.properties",
+            "config/kraft-server.properties",
+        }
     out = {}
     for name, content in files.items():
         if name in drop:

@@ -86,7 +86,9 @@ def wait_booted(node: Node, timeout: float = 90.0) -> str:
     state = ""
     while time.monotonic() < deadline:
         probe = subprocess.run(
-            ["docker", "exec", node.container, "systemctl", "is-system-running"], capture_output=True, text=True
+            ["docker", "exec", node.container, "systemctl", "is-system-running"],
+            capture_output=True,
+            text=True,
         )
         state = probe.stdout.strip()
         if state in ("running", "degraded"):

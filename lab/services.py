@@ -40,7 +40,15 @@ class Service:
                 str(config.MIRROR_DIR),
                 str(config.MIRROR_PORT),
             ]
-        return [sys.executable, "-m", "lab.moto_server", "-H", config.SERVICE_HOST, "-p", str(config.EC2_PORT)]
+        return [
+            sys.executable,
+            "-m",
+            "lab.moto_server",
+            "-H",
+            config.SERVICE_HOST,
+            "-p",
+            str(config.EC2_PORT),
+        ]
 
 
 MIRROR = Service("mirror", f"{config.MIRROR_URL}/")

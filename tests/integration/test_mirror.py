@@ -65,7 +65,11 @@ def processes() -> Iterator[list[subprocess.Popen]]:
 
 
 def tool_env() -> dict[str, str]:
-    return {**os.environ, "KAFKA_HEAP_OPTS": "-Xmx128m", "KAFKA_JVM_PERFORMANCE_OPTS": "-XX:TieredStopAtLevel=1"}
+    return {
+        **os.environ,
+        "KAFKA_HEAP_OPTS": "-Xmx128m",
+        "KAFKA_JVM_PERFORMANCE_OPTS": "-XX:TieredStopAtLevel=1",
+    }
 
 
 def start(cmd: list[str], log: Path, env: dict[str, str], processes: list[subprocess.Popen]) -> None:
@@ -90,7 +94,16 @@ def start_zookeeper(home: Path, tmp: Path, processes: list[subprocess.Popen]) ->
 def produce_and_consume(home: Path, bootstrap: str, messages: list[str]) -> list[str]:
     bin_dir, env = home / "bin", tool_env()
     subprocess.run(
-        [bin_dir / "kafka-topics.sh", "--bootstrap-server", bootstrap, "--create", "--topic", "t", "--partitions", "2"],
+        [
+            bin_dir / "kafka-topics.sh",
+            "--bootstrap-server",
+            bootstrap,
+            "--create",
+            "--topic",
+            "t",
+            "--partitions",
+            "2",
+        ],
         check=True,
         env=env,
         timeout=120,
@@ -157,7 +170,9 @@ def test_kafka_zookeeper_mode_broker_takes_produce_requests(
     assert sorted(produce_and_consume(home, f"{HOST}:{port}", messages)) == sorted(messages)
 
 
-def test_kafka_4_kraft_node_takes_produce_requests(archives: dict[str, Path], tmp_path: Path, processes) -> None:
+def test_kafka_4_kraft_node_takes_produce_requests(
+    archives: dict[str, Path], tmp_path: Path, processes
+) -> None:
     home = extract(archives[mirror.kafka_dist(mirror.KAFKA_KRAFT_VERSION).archive_name], tmp_path / "kafka")
     port, controller = free_port(), free_port()
     props = tmp_path / "server.properties"
@@ -175,7 +190,10 @@ def test_kafka_4_kraft_node_takes_produce_requests(archives: dict[str, Path], tm
         [home / "bin/kafka-storage.sh", "random-uuid"], capture_output=True, text=True, check=True, env=env
     ).stdout.strip()
     subprocess.run(
-        [home / "bin/kafka-storage.sh", "format", "-t", cluster_id, "-c", props], check=True, env=env, timeout=120
+        [home / "bin/kafka-storage.sh", "format", "-t", cluster_id, "-c", props],
+        check=True,
+        env=env,
+        timeout=120,
     )
     env["KAFKA_HEAP_OPTS"] = "-Xmx256m"
     start([str(home / "bin/kafka-server-start.sh"), str(props)], tmp_path / "kafka.log", env, processes)

@@ -1,0 +1,301 @@
+"""kafka_ec2 inventory plugin, driven through Ansible's real InventoryManager against moto's mock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from ansible.errors import AnsibleError
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import inventory_loader
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[2]
+inventory_loader.add_directory(str(ROOT / "plugins" / "inventory"))
+REGION = "us-east-1"
+AMI = "ami-0123456789abcdef0"  # moto accepts any image id; listing its catalogue is slow
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch):
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("ANSIBLE_INVENTORY_ENABLED", "kafka_ec2")
+    with mock_aws():
+        yield
+
+
+def launch(tags: dict[str, str], zone: str = "a", region: str = REGION, state: str = "running") -> dict:
+    ec2 = boto3.client("ec2", region_name=region)
+    instance = ec2.run_instances(
+        ImageId=AMI,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="m7i.large",
+        Placement={"AvailabilityZone": f"{region}{zone}"},
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        ],
+    )["Instances"][0]
+    if state == "stopped":
+        ec2.stop_instances(InstanceIds=[instance["InstanceId"]])
+    return instance
+
+
+def node(i: int, cluster: str = "prod", roles: str = "zookeeper,broker", **extra: str) -> dict[str, str]:
+    tags = {
+        "Name": f"{cluster}-{i}",
+        "kafka:cluster": cluster,
+        "kafka:role": roles,
+        "kafka:broker-id": str(i),
+        "zookeeper:myid": str(i),
+    }
+    tags.update(extra)
+    return {k: v for k, v in tags.items() if v != ""}
+
+
+def three(cluster: str = "prod") -> list[dict]:
+    return [launch(node(i, cluster), zone="abc"[i - 1]) for i in (1, 2, 3)]
+
+
+def inventory(tmp_path: Path, **options) -> InventoryManager:
+    config = {"plugin": "kafka_ec2", "cluster": "prod", "regions": [REGION], **options}
+    source = tmp_path / "test.kafka_ec2.yml"
+    source.write_text(yaml.safe_dump(config))
+    manager = InventoryManager(loader=DataLoader(), sources=[str(source)], parse=False)
+    manager.parse_sources(cache=True)
+    return manager
+
+
+def parse_error(tmp_path: Path, **options) -> str:
+    source = tmp_path / "test.kafka_ec2.yml"
+    source.write_text(
+        yaml.safe_dump({"plugin": "kafka_ec2", "cluster": "prod", "regions": [REGION], **options})
+    )
+    plugin = inventory_loader.get("kafka_ec2")
+    manager = InventoryManager(loader=DataLoader(), sources=[], parse=False)
+    with pytest.raises(AnsibleError) as error:
+        plugin.parse(manager._inventory, DataLoader(), str(source), cache=False)
+    return str(error.value)
+
+
+def host_vars(manager: InventoryManager, name: str) -> dict:
+    return manager.get_host(name).get_vars()
+
+
+def test_groups_and_host_variables(tmp_path):
+    instances = three()
+    launch(node(9, cluster="other"))
+    launch(node(4), state="stopped")
+    manager = inventory(tmp_path)
+    groups = manager.get_groups_dict()
+    assert sorted(groups["zookeeper"]) == sorted(groups["broker"]) == ["prod-1", "prod-2", "prod-3"]
+    assert groups["controller"] == []
+    assert sorted(groups["kafka_prod"]) == ["prod-1", "prod-2", "prod-3"]
+    assert groups["zone_us_east_1a"] == ["prod-1"] and groups["zone_us_east_1c"] == ["prod-3"]
+    first = host_vars(manager, "prod-1")
+    ec2 = boto3.client("ec2", region_name=REGION)
+    zone_ids = {z["ZoneName"]: z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]}
+    assert first["kafka_host_address"] == instances[0]["PrivateIpAddress"] == first["ansible_host"]
+    assert first["kafka_broker_id"] == 1 and first["zookeeper_myid"] == 1
+    assert first["kafka_rack"] == zone_ids["us-east-1a"] == first["kafka_ec2_availability_zone_id"]
+    assert first["kafka_cluster_name"] == "prod"
+    assert first["kafka_ec2_region"] == REGION and first["kafka_ec2_availability_zone"] == "us-east-1a"
+    assert first["kafka_ec2_instance_id"] == instances[0]["InstanceId"]
+    assert first["kafka_ec2_instance_type"] == "m7i.large"
+    assert first["kafka_ec2_subnet_id"] and first["kafka_ec2_vpc_id"]
+    assert first["kafka_ec2_tags"]["kafka:cluster"] == "prod"
+    assert first["kafka_ec2_roles"] == ["zookeeper", "broker"]
+    assert "tags" not in first and "kafka_ec2_instance" not in first and "kafka_node_id" not in first
+
+
+def test_options_hostnames_addresses_racks_raw(tmp_path):
+    instances = three()
+    manager = inventory(
+        tmp_path,
+        hostname_source="instance-id",
+        ansible_host_source="tag:Name",
+        rack_source="zone-name",
+        include_raw_instance=True,
+    )
+    name = instances[1]["InstanceId"]
+    hv = host_vars(manager, name)
+    assert hv["ansible_host"] == "prod-2" and hv["kafka_rack"] == "us-east-1b"
+    assert hv["kafka_ec2_instance"]["InstanceId"] == name
+    dns = inventory(tmp_path, hostname_source="private-dns-name", rack_source="tag:Name")
+    assert host_vars(dns, instances[0]["PrivateDnsName"])["kafka_rack"] == "prod-1"
+
+
+def test_custom_tag_keys_filters_and_constructed(tmp_path):
+    for i in (1, 2, 3):
+        launch(
+            {
+                "Name": f"n{i}",
+                "team:cluster": "prod",
+                "team:roles": "zookeeper,broker",
+                "bid": str(i),
+                "zid": str(i),
+            }
+        )
+    manager = inventory(
+        tmp_path,
+        cluster_tag="team:cluster",
+        role_tag="team:roles",
+        broker_id_tag="bid",
+        myid_tag="zid",
+        filters={"instance-type": ["m7i.large"]},
+        compose={"rack_upper": "kafka_rack | upper"},
+        keyed_groups=[{"key": "kafka_ec2_instance_type", "prefix": "type"}],
+        groups={"first": "kafka_broker_id == 1"},
+    )
+    groups = manager.get_groups_dict()
+    assert sorted(groups["type_m7i_large"]) == ["n1", "n2", "n3"] and groups["first"] == ["n1"]
+    assert host_vars(manager, "n2")["rack_upper"] == host_vars(manager, "n2")["kafka_rack"].upper()
+    assert (
+        parse_error(
+            tmp_path,
+            cluster_tag="team:cluster",
+            role_tag="team:roles",
+            broker_id_tag="bid",
+            myid_tag="zid",
+            filters={"instance-type": "t3.micro"},
+        ).count("no running instances")
+        == 1
+    )
+
+
+def test_controllers_get_node_ids(tmp_path):
+    for i in (1, 2, 3):
+        launch(
+            node(
+                i,
+                roles="controller",
+                **{"kafka:node-id": str(100 + i), "kafka:broker-id": "", "zookeeper:myid": ""},
+            )
+        )
+    launch(node(4, roles="broker", **{"zookeeper:myid": ""}))
+    manager = inventory(tmp_path)
+    assert sorted(manager.get_groups_dict()["controller"]) == ["prod-1", "prod-2", "prod-3"]
+    assert host_vars(manager, "prod-2")["kafka_node_id"] == 102
+    assert "kafka_broker_id" not in host_vars(manager, "prod-2")
+
+
+def test_derived_ids_depend_only_on_each_hosts_address(tmp_path):
+    instances = [
+        launch(node(i, **{"kafka:broker-id": "", "zookeeper:myid": ""}), zone="abc"[i - 1]) for i in (1, 2, 3)
+    ]
+    assert "no kafka:broker-id tag" in parse_error(tmp_path)
+    manager = inventory(tmp_path, derive_missing_ids=True)
+    for instance, name in zip(instances, ("prod-1", "prod-2", "prod-3"), strict=True):
+        octets = [int(o) for o in instance["PrivateIpAddress"].split(".")]
+        assert host_vars(manager, name)["kafka_broker_id"] == octets[2] * 256 + octets[3]
+        assert host_vars(manager, name)["zookeeper_myid"] == octets[3]
+    before = {n: host_vars(manager, n)["kafka_broker_id"] for n in ("prod-1", "prod-2")}
+    boto3.client("ec2", region_name=REGION).terminate_instances(InstanceIds=[instances[2]["InstanceId"]])
+    launch(node(5, **{"kafka:broker-id": "", "zookeeper:myid": ""}))
+    again = inventory(tmp_path, derive_missing_ids=True)
+    assert {n: host_vars(again, n)["kafka_broker_id"] for n in ("prod-1", "prod-2")} == before
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ({"kafka:broker-id": "2"}, "same kafka_broker_id 2"),
+        ({"zookeeper:myid": "2"}, "same zookeeper_myid 2"),
+        ({"kafka:broker-id": "x"}, "tag kafka:broker-id='x' must be a positive integer"),
+        ({"kafka:broker-id": "0"}, "must be a positive integer"),
+        ({"zookeeper:myid": "256"}, "must be between 1 and 255"),
+        ({"kafka:role": "broker,kafka"}, "unknown role kafka"),
+        ({"Name": "prod-2"}, "same inventory hostname 'prod-2'"),
+    ],
+)
+def test_bad_tags_name_the_instance_and_the_tag(tmp_path, tags, message):
+    three()
+    bad = launch(node(4) | tags, zone="a") if "Name" in tags else None
+    if bad is None:
+        launch(node(4, **{"zookeeper:myid": "9"}) | tags)
+        launch(node(5))
+    error = parse_error(tmp_path)
+    assert message in error
+    assert "i-" in error
+
+
+def test_cluster_shape_errors(tmp_path):
+    for i in (1, 2):
+        launch(node(i))
+    assert "2 zookeeper hosts" in parse_error(tmp_path)
+    assert sorted(inventory(tmp_path, allow_even_zookeeper=True).get_groups_dict()["zookeeper"]) == [
+        "prod-1",
+        "prod-2",
+    ]
+    launch(node(7, cluster="solo", roles="broker", **{"zookeeper:myid": ""}))
+    assert "brokers but no zookeeper and no controller" in parse_error(tmp_path, cluster="solo")
+    assert "no running instances of cluster 'none'" in parse_error(tmp_path, cluster="none")
+
+
+def test_missing_credentials_and_region_are_clear(tmp_path, monkeypatch):
+    three()
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert "no region to search" in parse_error(tmp_path, regions=[])
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert "no AWS credentials found" in parse_error(tmp_path)
+
+
+def test_regions_are_queried_and_region_comes_from_the_query(tmp_path):
+    three()
+    launch(node(4, **{"zookeeper:myid": "4"}), region="eu-west-1", zone="a")
+    launch(node(5, **{"zookeeper:myid": "5"}), region="eu-west-1", zone="b")
+    manager = inventory(tmp_path, regions=[REGION, "eu-west-1"])
+    assert host_vars(manager, "prod-5")["kafka_ec2_region"] == "eu-west-1"
+    assert sorted(manager.get_groups_dict()["zookeeper"]) == [f"prod-{i}" for i in range(1, 6)]
+
+
+def test_warm_cache_makes_no_api_call(tmp_path):
+    three()
+    calls: list[str] = []
+    original = boto3.Session.client
+
+    def counting_client(self, *args, **kwargs):
+        client = original(self, *args, **kwargs)
+        client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+        return client
+
+    cache = {"cache": True, "cache_plugin": "jsonfile", "cache_connection": str(tmp_path / "cache")}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(boto3.Session, "client", counting_client)
+        first = inventory(tmp_path, **cache)
+        cold = list(calls)
+        second = inventory(tmp_path, **cache)
+    assert "DescribeInstances" in cold and "DescribeAvailabilityZones" in cold
+    assert calls == cold  # the second parse read the cache only
+    assert host_vars(second, "prod-2") == host_vars(first, "prod-2")
+    assert any(Path(tmp_path / "cache").iterdir())
+
+
+def test_ansible_doc_renders_the_documentation():
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
+    doc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-doc"), "-t", "inventory", "kafka_ec2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    ).stdout
+    assert "Finds the running EC2 instances of one Kafka cluster" in doc
+    for option in ("cluster", "regions", "derive_missing_ids", "rack_source", "cache_plugin", "keyed_groups"):
+        assert option in doc
+    assert "plugin: kafka_ec2" in doc
