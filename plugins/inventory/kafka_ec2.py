@@ -491,8 +491,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             )
         if zookeepers and zookeepers % 2 == 0 and not self.get_option("allow_even_zookeeper"):
             raise AnsibleError(
-                f"kafka_ec2: cluster {self.get_option('cluster')!r} has {zookeepers} zookeeper hosts; an even "
-                "ensemble tolerates no more failures than one fewer. Use an odd number or set "
+                f"kafka_ec2: cluster {self.get_option('cluster')!r} has {zookeepers} zookeeper hosts; "
+                "an even ensemble tolerates no more failures than one fewer. Use an odd number or set "
                 "allow_even_zookeeper: true"
             )
 
