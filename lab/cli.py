@@ -123,15 +123,20 @@ def parser() -> argparse.ArgumentParser:
     up_.add_argument(
         "--nodes", type=int, default=config.NODE_COUNT, help="number of nodes (default %(default)s)"
     )
-    dep = sub.add_parser("deploy", help="run site.yml (and the smoke check) against the lab")
-    dep.add_argument("ansible_args", nargs=argparse.REMAINDER, help="extra ansible-playbook arguments")
+    sub.add_parser(
+        "deploy",
+        help="run site.yml (and the smoke check) against the lab; extra arguments go to ansible-playbook",
+    )
     sub.add_parser("status", help="nodes, addresses, mirror and fake EC2 endpoints")
     sub.add_parser("down", help="remove everything the lab started, and nothing else")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args, extra = p.parse_known_args(argv)
+    if extra and args.command != "deploy":
+        p.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "prepare":
             prepare(args.image or image.DEFAULT_RELEASES)
@@ -140,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise LabError("--nodes must be at least 1")
             up(args.nodes)
         elif args.command == "deploy":
-            return deploy(args.ansible_args)
+            return deploy(extra)
         elif args.command == "status":
             return status()
         elif args.command == "down":

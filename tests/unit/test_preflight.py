@@ -1,0 +1,149 @@
+"""playbooks/preflight.yml refuses bad input before any host is touched, naming the variable."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.unit.conftest import ROOT
+
+GOOD = {
+    "all": {
+        "vars": {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "kafka_cluster_name": "preflight",
+            "kafka_topics": [{"name": "orders", "partitions": 3, "replication_factor": 3}],
+            "kafka_client_profiles": [
+                {"name": "p", "type": "producer", "acks": "all", "batch.size": 16384},
+                {"name": "c", "type": "consumer", "group.id": "g", "auto.offset.reset": "earliest"},
+            ],
+        },
+        "children": {
+            "zookeeper": {"hosts": {f"n{i}": None for i in (1, 2, 3)}},
+            "broker": {"hosts": {f"n{i}": None for i in (1, 2, 3)}},
+        },
+    },
+    "n1": {"kafka_host_address": "127.0.0.1", "zookeeper_myid": 1, "kafka_broker_id": 1},
+    "n2": {"kafka_host_address": "127.0.0.2", "zookeeper_myid": 2, "kafka_broker_id": 2},
+    "n3": {"kafka_host_address": "127.0.0.3", "zookeeper_myid": 3, "kafka_broker_id": 3},
+}
+
+
+def inventory(tmp_path: Path, change) -> Path:
+    data = copy.deepcopy(GOOD)
+    change(data)
+    hosts = {name: data.pop(name) for name in ("n1", "n2", "n3") if name in data}
+    for group in data["all"]["children"].values():
+        for name in group["hosts"]:
+            group["hosts"][name] = hosts.get(name, {})
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump({"all": data["all"]}))
+    return path
+
+
+def preflight(path: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_GATHERING": "explicit",
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(path), "playbooks/preflight.yml"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_good_input_passes(tmp_path: Path):
+    result = preflight(inventory(tmp_path, lambda d: None))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
+
+
+def set_host(host: str, key: str, value):
+    def change(data):
+        data[host][key] = value
+
+    return change
+
+
+def set_all(key: str, value):
+    def change(data):
+        data["all"]["vars"][key] = value
+
+    return change
+
+
+def drop_zookeeper(name: str):
+    def change(data):
+        del data["all"]["children"]["zookeeper"]["hosts"][name]
+
+    return change
+
+
+CASES = {
+    "duplicate myid": (set_host("n3", "zookeeper_myid", 1), "zookeeper_myid must be unique"),
+    "myid out of range": (
+        set_host("n2", "zookeeper_myid", 300),
+        "zookeeper_myid must be an integer from 1 to 255",
+    ),
+    "even ensemble": (drop_zookeeper("n3"), "group zookeeper has 2 members"),
+    "duplicate broker id": (set_host("n2", "kafka_broker_id", 1), "kafka_broker_id must be a unique"),
+    "missing address": (lambda d: d["n2"].pop("kafka_host_address"), "kafka_host_address"),
+    "replication above brokers": (
+        set_all("kafka_default_replication_factor", 4),
+        "kafka_default_replication_factor=4",
+    ),
+    "bad listener protocol": (
+        set_all("kafka_listeners", [{"name": "CLIENT", "port": 9092, "protocol": "HTTP"}]),
+        "kafka_listeners",
+    ),
+    "listener name missing": (
+        set_all("kafka_listeners", [{"name": "CLIENT", "port": 9092, "protocol": "PLAINTEXT"}]),
+        "kafka_inter_broker_listener=INTERNAL",
+    ),
+    "heap above memory": (set_all("kafka_heap_mb", 100_000_000), "kafka_heap_mb=100000000"),
+    "zookeeper heap above memory": (set_all("zookeeper_heap_mb", 100_000_000), "zookeeper_heap_mb=100000000"),
+    "kraft not implemented": (lambda d: d["all"]["children"].pop("zookeeper"), "KRaft is not implemented"),
+    "kafka 4 in zookeeper mode": (set_all("kafka_version", "4.4.0"), "KRaft-only"),
+    "topic replication above brokers": (
+        set_all("kafka_topics", [{"name": "t", "replication_factor": 5}]),
+        "replication_factor above the 3 brokers",
+    ),
+    "consumer without group.id": (
+        set_all("kafka_client_profiles", [{"name": "c", "type": "consumer"}]),
+        "a consumer needs group.id",
+    ),
+    "unknown auto.offset.reset": (
+        set_all(
+            "kafka_client_profiles",
+            [{"name": "c", "type": "consumer", "group.id": "g", "auto.offset.reset": "oldest"}],
+        ),
+        "auto.offset.reset",
+    ),
+    "non-positive size": (
+        set_all("kafka_client_profiles", [{"name": "p", "type": "producer", "batch.size": 0}]),
+        "batch.size",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_naming_the_variable(tmp_path: Path, case: str):
+    change, message = CASES[case]
+    result = preflight(inventory(tmp_path, change))
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert message in output, output[-3000:]
+    assert "changed=" not in output or "changed=0" in output
