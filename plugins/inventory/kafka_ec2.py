@@ -150,21 +150,23 @@ plugin: kafka_ec2
 cluster: prod
 regions: [eu-west-1]
 
-# Through a bastion's VPC endpoint, with a profile, ansible_host from a tag:
-plugin: kafka_ec2
-cluster: staging
-regions: [us-east-1, us-west-2]
-aws_profile: staging-admin
-endpoint_url: https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com
-ansible_host_source: "tag:ssh-host"
-filters:
-  instance-type: [m7i.large, m7i.xlarge]
-keyed_groups:
-  - key: kafka_ec2_instance_type
-    prefix: type
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/kafka-aws/inventory
+# Another file, e.g. inventory/staging.kafka_ec2.yml, shows more options: two regions, a profile,
+# a VPC endpoint, ansible_host from a tag, a server-side filter, a keyed group and a cache:
+#
+# plugin: kafka_ec2
+# cluster: staging
+# regions: [us-east-1, us-west-2]
+# aws_profile: staging-admin
+# endpoint_url: https://vpce-0123.ec2.us-east-1.vpce.amazonaws.com
+# ansible_host_source: "tag:ssh-host"
+# filters:
+#   instance-type: [m7i.large, m7i.xlarge]
+# keyed_groups:
+#   - key: kafka_ec2_instance_type
+#     prefix: type
+# cache: true
+# cache_plugin: ansible.builtin.jsonfile
+# cache_connection: ~/.cache/kafka-aws/inventory
 """
 
 import hashlib

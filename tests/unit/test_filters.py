@@ -47,7 +47,8 @@ DIGEST = hashlib.sha512(b"kafka").hexdigest()
 
 def gpg_format(name: str, digest: str) -> str:
     groups = [digest[i : i + 8].upper() for i in range(0, 128, 8)]
-    return f"{name}: {' '.join(groups[:6])}\n{' ' * len(name)}  {' '.join(groups[6:12])}\n  {' '.join(groups[12:])}\n"
+    lines = [" ".join(groups[:6]), " ".join(groups[6:12]), " ".join(groups[12:])]
+    return f"{name}: {lines[0]}\n{' ' * len(name)}  {lines[1]}\n  {lines[2]}\n"
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,10 @@ def test_deb822_and_one_line_sources():
     ]
     disabled = "Types: deb\nURIs: http://mirror.example/debian\nEnabled: no\n"
     assert image.parse_deb822_sources(disabled) == []
-    lines = "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://ftp.fr.debian.org/debian bookworm main\ndeb-src x y\n"
+    lines = (
+        "# comment\ndeb [arch=amd64 signed-by=/k.gpg] http://ftp.fr.debian.org/debian bookworm main\n"
+        "deb-src x y\n"
+    )
     assert image.parse_one_line_sources(lines) == ["http://ftp.fr.debian.org/debian"]
 
 

@@ -21,7 +21,9 @@ def property_value(value: Any) -> str | None:
     return str(value)
 
 
-def kafka_properties(blocks: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, Any] | None = None) -> dict:
+def kafka_properties(
+    blocks: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """Merge the blocks in order, then the overrides; keys whose value is None are left out."""
     merged: dict[str, Any] = {}
     for name, block in blocks.items():

@@ -1,0 +1,280 @@
+"""Inventory speed: kafka_ec2 against amazon.aws.aws_ec2, on identical DescribeInstances pages.
+
+moto's DescribeInstances is quadratic in tags (minutes at 5,000 instances), so the bench records
+one real moto response (a lab-seeded instance), synthesizes N instances from it deterministically
+(cached under .cache/bench/), and replays the pages (1,000 per page, with NextToken) from a small
+HTTP server on 127.0.0.1. Both plugins then parse the very same bytes. Printed per size: median
+wall time and peak RSS of `ansible-inventory --list` for each plugin (alternating runs), the ratio,
+the raw paginated DescribeInstances time (boto3 alone), and Ansible's own start-up time.
+
+Usage: python bench/inventory_bench.py [--sizes 100 1000 5000] [--reps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lab import config, fake_ec2  # noqa: E402
+
+BENCH_DIR = config.CACHE_DIR / "bench"
+PAGE = 1000
+BIN = Path(sys.executable).parent
+MEASURE = (
+    "import json,resource,subprocess,sys,time;t=time.perf_counter();"
+    "r=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,stderr=subprocess.DEVNULL);"
+    "e=time.perf_counter()-t;out=r.stdout.decode();"
+    "print(json.dumps({'rc':r.returncode,'seconds':e,'rss_kb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+    "'hosts':len(json.loads(out).get('broker',{}).get('hosts',[])) if r.returncode==0 else -1}))"
+)
+
+
+def post(url: str, body: str) -> str:
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": (
+            "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/ec2/aws4_request, "
+            "SignedHeaders=host, Signature=x"
+        ),
+    }
+    with urllib.request.urlopen(urllib.request.Request(url, data=body.encode(), headers=headers)) as response:
+        return response.read().decode()
+
+
+def record() -> dict[str, str]:
+    """One real moto DescribeInstances reservation and the zone list, recorded once."""
+    cached = BENCH_DIR / "moto-recording.json"
+    if cached.exists():
+        return json.loads(cached.read_text())
+    port = 8796
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lab.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                post(url, "Action=DescribeRegions&Version=2016-11-15")
+                break
+            except OSError:
+                time.sleep(0.1)
+        fake_ec2.seed_cluster(url, "bench", 1, container_prefix="bench-", address_base=11)
+        instances = post(url, "Action=DescribeInstances&Version=2016-11-15")
+        zones = post(url, "Action=DescribeAvailabilityZones&Version=2016-11-15")
+    finally:
+        server.kill()
+    start, end = (
+        instances.index("<reservationSet>") + len("<reservationSet>"),
+        instances.index("</reservationSet>"),
+    )
+    recording = {"item": instances[start:end], "zones": zones}
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(recording))
+    return recording
+
+
+def synthesize(item: str, n: int) -> str:
+    """Reservation n (1-based) shaped exactly like the recorded one, with its own ids and tags."""
+    address = f"127.1.{n // 250}.{n % 250 + 1}"
+    zookeeper = n <= 3
+    roles = "zookeeper,broker" if zookeeper else "broker"
+    out = item.replace("127.0.0.11", address).replace("ip-127-0-0-11", "ip-" + address.replace(".", "-"))
+    out = out.replace("bench-node1", f"bench-{n}").replace("zookeeper,broker", roles)
+    out = out.replace(
+        "<key>kafka:broker-id</key><value>1</value>", f"<key>kafka:broker-id</key><value>{n}</value>"
+    )
+    myid = (
+        f"<key>zookeeper:myid</key><value>{n}</value>" if zookeeper else "<key>team</key><value>bench</value>"
+    )
+    out = out.replace("<key>zookeeper:myid</key><value>1</value>", myid)
+    out = out.replace("us-east-1a", f"us-east-1{'abc'[n % 3]}")
+    for prefix in ("i-", "r-", "eni-", "vol-"):
+        marker = out.index(f">{prefix}") + 1
+        old = out[marker : out.index("<", marker)]
+        out = out.replace(old, f"{prefix}{n:017x}")
+    return out
+
+
+def pages(recording: dict[str, str], size: int) -> list[str]:
+    cached = BENCH_DIR / f"pages-{size}.json"
+    if cached.exists():
+        return json.loads(cached.read_text())
+    items = [synthesize(recording["item"], n) for n in range(1, size + 1)]
+    result = []
+    for start in range(0, size, PAGE):
+        token = f"<nextToken>{start + PAGE}</nextToken>" if start + PAGE < size else ""
+        result.append(
+            '<?xml version="1.0" encoding="utf-8"?>\n<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/'
+            f'2016-11-15"><reservationSet>{"".join(items[start : start + PAGE])}</reservationSet>{token}'
+            "<requestId>bench</requestId></DescribeInstancesResponse>"
+        )
+    cached.write_text(json.dumps(result))
+    return result
+
+
+class Replay(BaseHTTPRequestHandler):
+    pages: tuple[str, ...] = ()
+    zones = ""
+
+    def do_POST(self) -> None:
+        body = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        action = body.get("Action", [""])[0]
+        if action == "DescribeInstances":
+            payload = self.pages[int(body.get("NextToken", ["0"])[0]) // PAGE]
+        elif action == "DescribeAvailabilityZones":
+            payload = self.zones
+        else:
+            payload = (
+                '<?xml version="1.0"?><DescribeRegionsResponse><regionInfo><item><regionName>us-east-1'
+                "</regionName><regionEndpoint>ec2.us-east-1.amazonaws.com</regionEndpoint></item></regionInfo>"
+                "</DescribeRegionsResponse>"
+            )
+        data = payload.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+def configs(endpoint: str, folder: Path) -> dict[str, Path]:
+    common = {
+        "regions": ["us-east-1"],
+        "aws_access_key": "bench",
+        "aws_secret_key": "bench",
+        "endpoint_url": endpoint,
+    }
+    ours = folder / "bench.kafka_ec2.yml"
+    ours.write_text(json.dumps({"plugin": "kafka_ec2", "cluster": "bench", **common}))
+    theirs = folder / "bench.aws_ec2.yml"
+    theirs.write_text(
+        json.dumps(
+            {
+                "plugin": "amazon.aws.aws_ec2",
+                **common,
+                "filters": {"tag:kafka:cluster": "bench", "instance-state-name": "running"},
+                "hostnames": ["tag:Name"],
+                "compose": {
+                    "ansible_host": "private_ip_address",
+                    "kafka_host_address": "private_ip_address",
+                    "kafka_broker_id": "tags['kafka:broker-id'] | int",
+                    "zookeeper_myid": "tags['zookeeper:myid'] | default(omit)",
+                    "kafka_rack": "placement.availability_zone",
+                    "kafka_cluster_name": "tags['kafka:cluster']",
+                },
+                "groups": {
+                    "zookeeper": "'zookeeper' in tags['kafka:role'].split(',')",
+                    "broker": "'broker' in tags['kafka:role'].split(',')",
+                },
+                "keyed_groups": [
+                    {"key": "placement.availability_zone", "prefix": "zone"},
+                    {"key": "tags['kafka:cluster']", "prefix": "kafka"},
+                ],
+            }
+        )
+    )
+    empty = folder / "empty.yml"
+    empty.write_text("all:\n  hosts:\n    localhost:\n")
+    return {"kafka_ec2": ours, "aws_ec2": theirs, "startup": empty}
+
+
+def measure(source: Path) -> dict:
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_INVENTORY_ENABLED": "kafka_ec2,amazon.aws.aws_ec2,yaml",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    cmd = [sys.executable, "-c", MEASURE, str(BIN / "ansible-inventory"), "-i", str(source), "--list"]
+    return json.loads(
+        subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    )
+
+
+def raw_api_seconds(endpoint: str) -> float:
+    client = boto3.client(
+        "ec2",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="b",
+        aws_secret_access_key="b",
+    )
+    start = time.perf_counter()
+    count = sum(
+        len(r["Instances"])
+        for page in client.get_paginator("describe_instances").paginate()
+        for r in page["Reservations"]
+    )
+    assert count > 0
+    return time.perf_counter() - start
+
+
+def run(sizes: list[int], reps: int) -> None:
+    recording = record()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Replay.zones = recording["zones"]
+    with tempfile.TemporaryDirectory() as folder:
+        sources = configs(endpoint, Path(folder))
+        startup = statistics.median(measure(sources["startup"])["seconds"] for _ in range(reps))
+        print(f"ansible-inventory start-up (static one-host inventory): {startup:.2f} s")
+        print(
+            f"{'hosts':>6} {'kafka_ec2 s':>12} {'aws_ec2 s':>10} {'time %':>7} {'kafka_ec2 MiB':>14} "
+            f"{'aws_ec2 MiB':>12} {'mem %':>6} {'raw API s':>10} {'vs raw+start-up':>16}"
+        )
+        for size in sizes:
+            Replay.pages = tuple(pages(recording, size))
+            runs: dict[str, list[dict]] = {"kafka_ec2": [], "aws_ec2": []}
+            for _ in range(reps):
+                for name in ("kafka_ec2", "aws_ec2"):  # alternating, same pages
+                    result = measure(sources[name])
+                    assert result["rc"] == 0 and result["hosts"] == size, (name, result)
+                    runs[name].append(result)
+            raw = statistics.median(raw_api_seconds(endpoint) for _ in range(reps))
+            ours = statistics.median(r["seconds"] for r in runs["kafka_ec2"])
+            theirs = statistics.median(r["seconds"] for r in runs["aws_ec2"])
+            our_mem = max(r["rss_kb"] for r in runs["kafka_ec2"]) / 1024
+            their_mem = max(r["rss_kb"] for r in runs["aws_ec2"]) / 1024
+            print(
+                f"{size:>6} {ours:>12.2f} {theirs:>10.2f} {100 * ours / theirs:>6.0f}% "
+                f"{our_mem:>14.0f} {their_mem:>12.0f} {100 * our_mem / their_mem:>5.0f}% "
+                f"{raw:>10.2f} {100 * ours / (raw + startup):>15.0f}%"
+            )
+    server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    run(args.sizes, args.reps)
+
+
+if __name__ == "__main__":
+    main()
