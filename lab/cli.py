@@ -117,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
         "--image",
         action="append",
         choices=sorted(image.RELEASES),
-        help="host image(s) to build (default debian12)",
+        help="host image(s) to build (default: debian12 and debian13)",
     )
     up_ = sub.add_parser("up", help="prepare, then start the lab nodes and seed the fake EC2 API")
     up_.add_argument(

@@ -68,7 +68,7 @@ RELEASES = {
     "debian12": Release("debian12", "bookworm", "openjdk-17-jre-headless"),
     "debian13": Release("debian13", "trixie", "openjdk-21-jre-headless"),
 }
-DEFAULT_RELEASES = ("debian12",)
+DEFAULT_RELEASES = ("debian12", "debian13")
 
 
 def parse_one_line_sources(text: str) -> list[str]:
