@@ -299,3 +299,32 @@ def test_ansible_doc_renders_the_documentation():
     for option in ("cluster", "regions", "derive_missing_ids", "rack_source", "cache_plugin", "keyed_groups"):
         assert option in doc
     assert "plugin: kafka_ec2" in doc
+
+
+def test_address_sources_and_a_missing_address_is_an_error(tmp_path):
+    three()
+    manager = inventory(tmp_path, ansible_host_source="private-dns-name")
+    assert host_vars(manager, "prod-1")["ansible_host"].endswith(".internal")
+    public = inventory(tmp_path, ansible_host_source="public-ip-address")
+    assert (
+        host_vars(public, "prod-1")["ansible_host"]
+        == host_vars(public, "prod-1")["kafka_ec2_public_ip_address"]
+    )
+    error = parse_error(tmp_path, ansible_host_source="ipv6-address")
+    assert "has no ipv6-address (ansible_host_source)" in error and "i-" in error
+    assert "not dropped silently" in parse_error(tmp_path, ansible_host_source="tag:ssh-host")
+
+
+def test_assume_role(tmp_path):
+    three()
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="inventory", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    manager = inventory(tmp_path, assume_role_arn=role)
+    assert sorted(manager.get_groups_dict()["broker"]) == ["prod-1", "prod-2", "prod-3"]
+
+
+def test_strict_constructed_expressions(tmp_path):
+    three()
+    lenient = inventory(tmp_path, compose={"x": "no_such_variable"}, strict=False)
+    assert "x" not in host_vars(lenient, "prod-1")
+    assert "no_such_variable" in parse_error(tmp_path, compose={"x": "no_such_variable"}, strict=True)

@@ -56,6 +56,12 @@ def test_recipe_hash_changes_with_the_recipe():
     assert image.RELEASES["debian13"].jre == "openjdk-21-jre-headless"
 
 
+def test_recipe_script_is_the_build_code_only():
+    script = image.build_script()
+    assert "def configure(" in script and "def build(" in script and "def chroot(" in script
+    assert "def ensure_image(" not in script and "DEFAULT_RELEASES" not in script
+
+
 def test_node_plan_addresses_and_zones():
     planned = nodes.planned(4)
     assert [n.address for n in planned] == ["127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14"]
