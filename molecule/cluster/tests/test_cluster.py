@@ -33,9 +33,11 @@ def test_services_active_enabled_and_bound_to_the_host_address(name):
     host = node(name)
     for service in ("kafka", "zookeeper"):
         assert host.service(service).is_running and host.service(service).is_enabled
-    address = ADDRESS[name]
+    address = re.escape(ADDRESS[name])
+    # ss shows a JVM's dual-stack socket bound to an IPv4 address as [::ffff:a.b.c.d]:port.
+    local = [line.split()[3] for line in host.check_output("ss -Hltn").splitlines()]
     for port in (2181, 9091, 9092):
-        assert host.socket(f"tcp://{address}:{port}").is_listening
+        assert any(re.fullmatch(rf"(\[::ffff:)?{address}\]?:{port}", sock) for sock in local), local
     # Every node shares the machine's network namespace (like hosts on one subnet), so the check
     # is that nothing listens on a wildcard address for these ports.
     for port in (2181, 2888, 3888, 9091, 9092):
