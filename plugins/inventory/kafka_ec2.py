@@ -188,7 +188,8 @@ else:
     BOTO3_IMPORT_ERROR = None
 
 ROLES = ("zookeeper", "broker", "controller")
-RETRIES = {"mode": "standard", "max_attempts": 10}
+# Standard mode (throttling and transient errors); 5 attempts keep an unreachable endpoint to seconds.
+RETRIES = {"mode": "standard", "max_attempts": 5}
 FACTS = {
     "instance_id": "InstanceId",
     "instance_type": "InstanceType",

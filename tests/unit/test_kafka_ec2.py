@@ -254,6 +254,13 @@ def test_missing_credentials_and_region_are_clear(tmp_path, monkeypatch):
     assert "no AWS credentials found" in parse_error(tmp_path)
 
 
+def test_unreachable_endpoint_is_a_clear_error(tmp_path, monkeypatch):
+    plugin_module = sys.modules[type(inventory_loader.get("kafka_ec2")).__module__]
+    monkeypatch.setattr(plugin_module, "RETRIES", {"mode": "standard", "max_attempts": 1})
+    message = parse_error(tmp_path, endpoint_url="http://127.0.0.1:9")  # discard port: nothing listens
+    assert "could not query EC2 in us-east-1" in message and "127.0.0.1:9" in message
+
+
 def test_regions_are_queried_and_region_comes_from_the_query(tmp_path):
     three()
     launch(node(4, **{"zookeeper:myid": "4"}), region="eu-west-1", zone="a")
