@@ -5,7 +5,10 @@ one real moto response (a lab-seeded instance), synthesizes N instances from it 
 (cached under .cache/bench/), and replays the pages (1,000 per page, with NextToken) from a small
 HTTP server on 127.0.0.1. Both plugins then parse the very same bytes. Printed per size: median
 wall time and peak RSS of `ansible-inventory --list` for each plugin (alternating runs), the ratio,
-the raw paginated DescribeInstances time (boto3 alone), and Ansible's own start-up time.
+the raw paginated DescribeInstances time (boto3 alone), and Ansible's own start-up time. Because
+`ansible-inventory --list` itself costs time per host (variable merging, JSON output) whatever the
+source, the bench also times a static inventory file holding exactly kafka_ec2's result (same hosts,
+groups and variables): raw API + static is what any plugin producing this inventory would cost.
 
 Usage: python bench/inventory_bench.py [--sizes 100 1000 5000] [--reps 3]
 """
@@ -213,6 +216,29 @@ def measure(source: Path) -> dict:
     )
 
 
+def static_copy(source: Path, folder: Path) -> Path:
+    """kafka_ec2's --list result rewritten for the yaml inventory plugin (JSON is valid YAML)."""
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "AWS_EC2_METADATA_DISABLED": "true"}
+    listing = json.loads(
+        subprocess.run(
+            [str(BIN / "ansible-inventory"), "-i", str(source), "--list"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+    )
+    hostvars = listing.pop("_meta")["hostvars"]
+    groups: dict[str, dict] = {"all": {"hosts": hostvars}}
+    for name, group in listing.items():
+        if name not in ("all", "ungrouped") and group.get("hosts"):
+            groups[name] = {"hosts": dict.fromkeys(group["hosts"])}
+    static = folder / "static.json"
+    static.write_text(json.dumps(groups))
+    return static
+
+
 def raw_api_seconds(endpoint: str) -> float:
     client = boto3.client(
         "ec2",
@@ -243,25 +269,30 @@ def run(sizes: list[int], reps: int) -> None:
         print(f"ansible-inventory start-up (static one-host inventory): {startup:.2f} s")
         print(
             f"{'hosts':>6} {'kafka_ec2 s':>12} {'aws_ec2 s':>10} {'time %':>7} {'kafka_ec2 MiB':>14} "
-            f"{'aws_ec2 MiB':>12} {'mem %':>6} {'raw API s':>10} {'vs raw+start-up':>16}"
+            f"{'aws_ec2 MiB':>12} {'mem %':>6} {'raw API s':>10} {'vs raw+start-up':>16} "
+            f"{'static s':>9} {'vs raw+static':>14}"
         )
         for size in sizes:
             Replay.pages = tuple(pages(recording, size))
-            runs: dict[str, list[dict]] = {"kafka_ec2": [], "aws_ec2": []}
+            sources["static"] = static_copy(sources["kafka_ec2"], Path(folder))
+            runs: dict[str, list[dict]] = {"kafka_ec2": [], "aws_ec2": [], "static": []}
             for _ in range(reps):
-                for name in ("kafka_ec2", "aws_ec2"):  # alternating, same pages
+                for name in ("kafka_ec2", "aws_ec2", "static"):  # alternating, same pages
                     result = measure(sources[name])
                     assert result["rc"] == 0 and result["hosts"] == size, (name, result)
                     runs[name].append(result)
             raw = statistics.median(raw_api_seconds(endpoint) for _ in range(reps))
-            ours = statistics.median(r["seconds"] for r in runs["kafka_ec2"])
-            theirs = statistics.median(r["seconds"] for r in runs["aws_ec2"])
+            ours, theirs, static = (
+                statistics.median(r["seconds"] for r in runs[name])
+                for name in ("kafka_ec2", "aws_ec2", "static")
+            )
             our_mem = max(r["rss_kb"] for r in runs["kafka_ec2"]) / 1024
             their_mem = max(r["rss_kb"] for r in runs["aws_ec2"]) / 1024
             print(
                 f"{size:>6} {ours:>12.2f} {theirs:>10.2f} {100 * ours / theirs:>6.0f}% "
                 f"{our_mem:>14.0f} {their_mem:>12.0f} {100 * our_mem / their_mem:>5.0f}% "
-                f"{raw:>10.2f} {100 * ours / (raw + startup):>15.0f}%"
+                f"{raw:>10.2f} {100 * ours / (raw + startup):>15.0f}% "
+                f"{static:>9.2f} {100 * ours / (raw + static):>13.0f}%"
             )
     server.shutdown()
 

@@ -106,7 +106,7 @@ def down() -> None:
         with step(f"stop {service.name}"):
             print(f"    {'stopped' if services.stop(service) else 'was not started by the lab'}")
     with step("docker engine"):
-        print(f"    {'stopped (the lab started it)' if engine.stop_engine_if_ours() else 'left as it was'}")
+        print(f"    {engine.stop_engine_if_ours()}")
 
 
 def parser() -> argparse.ArgumentParser:

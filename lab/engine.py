@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from lab import config
+from lab.nodes import LABEL
 from lab.util import LabError, run
 
 DOCKERD_ARGS = ["--bridge=none", "--iptables=false", "--ip6tables=false"]
@@ -67,18 +68,43 @@ def ensure_engine(timeout: float = 60.0) -> bool:
     raise LabError("dockerd did not come up; last lines of " + str(LOGFILE) + ":\n" + "\n".join(tail))
 
 
-def stop_engine_if_ours() -> bool:
-    """Stop dockerd only when the lab started it (pidfile written by ensure_engine)."""
+def foreign_containers() -> list[str]:
+    """Containers the lab did not create (no lab-node label): stopping dockerd would stop them."""
+    names = subprocess.run(
+        ["docker", "ps", "-a", "--format", '{{.Names}}\t{{.Label "' + LABEL + '"}}'],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.splitlines()
+    return [line.split("\t", 1)[0] for line in names if line and not line.partition("\t")[2]]
+
+
+def stop_engine_if_ours(timeout: float = 60.0) -> str:
+    """Stop dockerd only when the lab started it (pidfile written by ensure_engine) and no container
+    the lab did not create lives on it. Waits until the daemon has exited, so it can start again."""
     if not PIDFILE.exists():
-        return False
+        return "left as it was (the lab did not start it)"
     pid = int(PIDFILE.read_text().strip() or 0)
-    stopped = False
-    if (
-        pid
-        and Path(f"/proc/{pid}").exists()
-        and "dockerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-    ):
-        subprocess.run(["kill", str(pid)], check=False)
-        stopped = True
+    if not (pid and _is_dockerd(pid)):
+        PIDFILE.unlink(missing_ok=True)
+        return "not running"
+    others = foreign_containers()
+    if others:
+        return f"left running for containers the lab did not create: {', '.join(others)}"
+    subprocess.run(["kill", str(pid)], check=False)
+    deadline = time.monotonic() + timeout
+    while _is_dockerd(pid):
+        if time.monotonic() > deadline:
+            raise LabError(f"dockerd (pid {pid}) did not exit within {timeout:.0f}s; see {LOGFILE}")
+        time.sleep(0.2)
     PIDFILE.unlink(missing_ok=True)
-    return stopped
+    return "stopped (the lab started it)"
+
+
+def _is_dockerd(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return "dockerd" in cmdline and state != "Z"

@@ -99,6 +99,7 @@ topics:
   type: dict
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
@@ -126,23 +127,39 @@ class Kafka:
         self.bootstrap = module.params["bootstrap_server"]
         self.command_config = module.params["command_config"]
 
-    def run(self, tool: str, *args: str, config_flag: str = "--command-config") -> str:
+    def command(self, tool: str, *args: str) -> list[str]:
         cmd = [f"{self.home}/bin/{tool}", "--bootstrap-server", self.bootstrap, *args]
         if self.command_config:
-            cmd += [config_flag, self.command_config]
-        rc, out, err = self.module.run_command(cmd, environ_update={"KAFKA_HEAP_OPTS": "-Xmx256m"})
-        if rc != 0:
-            self.module.fail_json(
-                msg=f"{tool} failed ({rc}): {err.strip() or out.strip()}", cmd=" ".join(cmd)
-            )
-        return out
+            cmd += ["--command-config", self.command_config]
+        return cmd
+
+    def execute(self, cmd: list[str]) -> tuple[int, str, str]:
+        return self.module.run_command(cmd, environ_update={"KAFKA_HEAP_OPTS": "-Xmx256m"})
+
+    def run(self, tool: str, *args: str) -> str:
+        return self.run_all([(tool, *args)])[0]
+
+    def run_all(self, calls: list[tuple[str, ...]]) -> list[str]:
+        """Run independent tool calls at once (each is a JVM start-up); fail on the first error."""
+        commands = [self.command(*call) for call in calls]
+        with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+            results = list(pool.map(self.execute, commands))
+        for index, (rc, out, err) in enumerate(results):  # no zip(strict=): hosts may run Python 3.9
+            cmd = commands[index]
+            if rc != 0:
+                self.module.fail_json(
+                    msg=f"{cmd[0].rsplit('/', 1)[-1]} failed ({rc}): {err.strip() or out.strip()}",
+                    cmd=" ".join(cmd),
+                )
+        return [out for _, out, _ in results]
 
     def describe(self) -> dict[str, Topic]:
         """Partitions and replication from kafka-topics, configs from the topics' own overrides."""
-        topics = parse_describe(self.run("kafka-topics.sh", "--describe"))
-        overrides = parse_dynamic_configs(
-            self.run("kafka-configs.sh", "--entity-type", "topics", "--describe")
+        described, dynamic = self.run_all(
+            [("kafka-topics.sh", "--describe"), ("kafka-configs.sh", "--entity-type", "topics", "--describe")]
         )
+        topics = parse_describe(described)
+        overrides = parse_dynamic_configs(dynamic)
         for name, topic in topics.items():
             topic.configs = overrides.get(name, {})
         return topics

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from lab import cli, config, nodes, services
+from lab import cli, config, engine, nodes, services
 from tests.integration.conftest import ansible
 
 pytestmark = pytest.mark.integration
@@ -50,10 +50,14 @@ def test_up_ping_status_down(decoy, capsys):
     try:
         assert cli.main(["down"]) == 0
         left = subprocess.run(
-            ["docker", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True
+            ["docker", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True
         ).stdout
         assert not any(config.container_name(i) in left for i in (1, 2, 3))
-        assert decoy in left
+        assert decoy in left.split()  # still running: the engine stays up for containers not the lab's
         assert not any(services.answers(s.url) for s in services.SERVICES)
+        subprocess.run(["docker", "rm", "-f", decoy], check=True, capture_output=True)
+        lab_started_engine = engine.PIDFILE.exists()
+        assert cli.main(["down"]) == 0
+        assert engine.engine_answers() is not lab_started_engine  # stopped only when the lab started it
     finally:
-        cli.prepare()  # later tests and the molecule scenarios use the mirror and the fake EC2 API
+        cli.prepare()  # later tests and the molecule scenarios use the engine, mirror and fake EC2 API
