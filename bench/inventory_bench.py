@@ -203,32 +203,27 @@ def configs(endpoint: str, folder: Path) -> dict[str, Path]:
     return {"kafka_ec2": ours, "aws_ec2": theirs, "startup": empty}
 
 
-def measure(source: Path) -> dict:
+def ansible_inventory(source: Path, measured: bool = False) -> str:
+    """`ansible-inventory --list` on one source; measured: through MEASURE, printing time and RSS."""
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "ANSIBLE_INVENTORY_ENABLED": "kafka_ec2,amazon.aws.aws_ec2,yaml",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    cmd = [sys.executable, "-c", MEASURE, str(BIN / "ansible-inventory"), "-i", str(source), "--list"]
-    return json.loads(
-        subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    )
+    cmd = [str(BIN / "ansible-inventory"), "-i", str(source), "--list"]
+    if measured:
+        cmd = [sys.executable, "-c", MEASURE, *cmd]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+
+
+def measure(source: Path) -> dict:
+    return json.loads(ansible_inventory(source, measured=True))
 
 
 def static_copy(source: Path, folder: Path) -> Path:
     """kafka_ec2's --list result rewritten for the yaml inventory plugin (JSON is valid YAML)."""
-    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "AWS_EC2_METADATA_DISABLED": "true"}
-    listing = json.loads(
-        subprocess.run(
-            [str(BIN / "ansible-inventory"), "-i", str(source), "--list"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout
-    )
+    listing = json.loads(ansible_inventory(source))
     hostvars = listing.pop("_meta")["hostvars"]
     groups: dict[str, dict] = {"all": {"hosts": hostvars}}
     for name, group in listing.items():
