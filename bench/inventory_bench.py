@@ -5,7 +5,8 @@ one real moto response (a lab-seeded instance), synthesizes N instances from it 
 (cached under .cache/bench/), and replays the pages (1,000 per page, with NextToken) from a small
 HTTP server on 127.0.0.1. Both plugins then parse the very same bytes. Printed per size: median
 wall time and peak RSS of `ansible-inventory --list` for each plugin (alternating runs), the ratio,
-the raw paginated DescribeInstances time (boto3 alone), and Ansible's own start-up time. Because
+the raw paginated DescribeInstances time (boto3 alone, and with kafka_ec2's lean page parser), and
+Ansible's own start-up time. Because
 `ansible-inventory --list` itself costs time per host (variable merging, JSON output) whatever the
 source, the bench also times a static inventory file holding exactly kafka_ec2's result (same hosts,
 groups and variables): raw API + static is what any plugin producing this inventory would cost.
@@ -35,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lab import config, fake_ec2  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "plugins" / "inventory"))
+import kafka_ec2  # noqa: E402
 
 BENCH_DIR = config.CACHE_DIR / "bench"
 PAGE = 1000
@@ -234,8 +238,10 @@ def static_copy(source: Path, folder: Path) -> Path:
     return static
 
 
-def raw_api_seconds(endpoint: str) -> float:
-    client = boto3.client(
+def raw_api_seconds(endpoint: str, lean: bool = False) -> float:
+    """The paginated DescribeInstances calls alone: boto3 as is, or with kafka_ec2's page parser (lean)."""
+    session = boto3.Session(botocore_session=kafka_ec2.botocore_session(lean))
+    client = session.client(
         "ec2",
         endpoint_url=endpoint,
         region_name="us-east-1",
@@ -264,7 +270,7 @@ def run(sizes: list[int], reps: int) -> None:
         print(f"ansible-inventory start-up (static one-host inventory): {startup:.2f} s")
         print(
             f"{'hosts':>6} {'kafka_ec2 s':>12} {'aws_ec2 s':>10} {'time %':>7} {'kafka_ec2 MiB':>14} "
-            f"{'aws_ec2 MiB':>12} {'mem %':>6} {'raw API s':>10} {'vs raw+start-up':>16} "
+            f"{'aws_ec2 MiB':>12} {'mem %':>6} {'raw API s':>10} {'lean API s':>11} {'vs raw+start-up':>16} "
             f"{'static s':>9} {'vs raw+static':>14}"
         )
         for size in sizes:
@@ -277,6 +283,7 @@ def run(sizes: list[int], reps: int) -> None:
                     assert result["rc"] == 0 and result["hosts"] == size, (name, result)
                     runs[name].append(result)
             raw = statistics.median(raw_api_seconds(endpoint) for _ in range(reps))
+            lean = statistics.median(raw_api_seconds(endpoint, lean=True) for _ in range(reps))
             ours, theirs, static = (
                 statistics.median(r["seconds"] for r in runs[name])
                 for name in ("kafka_ec2", "aws_ec2", "static")
@@ -286,7 +293,7 @@ def run(sizes: list[int], reps: int) -> None:
             print(
                 f"{size:>6} {ours:>12.2f} {theirs:>10.2f} {100 * ours / theirs:>6.0f}% "
                 f"{our_mem:>14.0f} {their_mem:>12.0f} {100 * our_mem / their_mem:>5.0f}% "
-                f"{raw:>10.2f} {100 * ours / (raw + startup):>15.0f}% "
+                f"{raw:>10.2f} {lean:>11.2f} {100 * ours / (raw + startup):>15.0f}% "
                 f"{static:>9.2f} {100 * ours / (raw + static):>13.0f}%"
             )
     server.shutdown()

@@ -13,14 +13,14 @@ description:
     C(kafka:role) is a comma-separated list of C(zookeeper), C(broker), C(controller);
     C(kafka:broker-id), C(zookeeper:myid) (1-255) and C(kafka:node-id) give the ids, integers
     unique in the cluster; C(Name) gives the inventory hostname."
-  - "Host variables: C(kafka_host_address) (the private IPv4 address, which services bind to and
-    advertise), C(kafka_broker_id), C(zookeeper_myid), C(kafka_node_id), C(kafka_rack) (the
-    availability zone ID by default), C(kafka_cluster_name), and the namespaced EC2 facts
-    C(kafka_ec2_instance_id), C(kafka_ec2_instance_type), C(kafka_ec2_region),
-    C(kafka_ec2_availability_zone), C(kafka_ec2_availability_zone_id), C(kafka_ec2_subnet_id),
-    C(kafka_ec2_vpc_id), C(kafka_ec2_private_ip_address), C(kafka_ec2_public_ip_address),
-    C(kafka_ec2_private_dns_name), C(kafka_ec2_public_dns_name), C(kafka_ec2_ipv6_address),
-    C(kafka_ec2_tags) and C(kafka_ec2_roles); C(kafka_ec2_instance) (raw data) only with
+  - "Host variables, few and each stated once: C(kafka_host_address) (the private IPv4 address,
+    which services bind to and advertise), C(kafka_broker_id), C(zookeeper_myid), C(kafka_node_id),
+    C(kafka_rack) (the availability zone ID by default), C(kafka_cluster_name), and the namespaced
+    EC2 facts C(kafka_ec2_instance_id), C(kafka_ec2_instance_type), C(kafka_ec2_region),
+    C(kafka_ec2_availability_zone), C(kafka_ec2_subnet_id), C(kafka_ec2_vpc_id),
+    C(kafka_ec2_private_dns_name), C(kafka_ec2_tags) (all tags), and, only when the instance has
+    one, C(kafka_ec2_public_ip_address), C(kafka_ec2_public_dns_name) and C(kafka_ec2_ipv6_address).
+    Roles are the group memberships (C(group_names)). C(kafka_ec2_instance) (raw data) only with
     O(include_raw_instance)."
   - One paginated DescribeInstances per region (cluster tag and C(instance-state-name=running)
     filtered server-side) and one DescribeAvailabilityZones per region; regions are queried
@@ -174,6 +174,7 @@ import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from xml.etree import ElementTree
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -182,6 +183,7 @@ try:
     import boto3
     import botocore.config
     import botocore.exceptions
+    import botocore.session
 except ImportError as import_error:  # pragma: no cover - the error names the missing package
     BOTO3_IMPORT_ERROR: ImportError | None = import_error
 else:
@@ -190,17 +192,126 @@ else:
 ROLES = ("zookeeper", "broker", "controller")
 # Standard mode (throttling and transient errors); 5 attempts keep an unreachable endpoint to seconds.
 RETRIES = {"mode": "standard", "max_attempts": 5}
+# Error codes meaning the credentials are unknown, expired or lack the permission.
+DENIED = frozenset(
+    {
+        "AuthFailure",
+        "UnauthorizedOperation",
+        "AccessDenied",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "RequestExpired",
+        "SignatureDoesNotMatch",
+    }
+)
 FACTS = {
     "instance_id": "InstanceId",
     "instance_type": "InstanceType",
     "subnet_id": "SubnetId",
     "vpc_id": "VpcId",
-    "private_ip_address": "PrivateIpAddress",
     "public_ip_address": "PublicIpAddress",
     "private_dns_name": "PrivateDnsName",
     "public_dns_name": "PublicDnsName",
     "ipv6_address": "Ipv6Address",
 }
+
+
+# DescribeInstances members this plugin reads: XML element -> botocore key (EC2 API 2016-11-15).
+INSTANCE_SCALARS = {
+    "instanceId": "InstanceId",
+    "instanceType": "InstanceType",
+    "subnetId": "SubnetId",
+    "vpcId": "VpcId",
+    "privateIpAddress": "PrivateIpAddress",
+    "ipAddress": "PublicIpAddress",
+    "privateDnsName": "PrivateDnsName",
+    "dnsName": "PublicDnsName",
+    "ipv6Address": "Ipv6Address",
+}
+
+
+def lean_instance(item: Any, ns: str) -> dict[str, Any]:
+    """The members of one instancesSet item that the plugin reads, keyed as botocore keys them."""
+    instance: dict[str, Any] = {}
+    for child in item:
+        name = child.tag[len(ns) :]
+        if name in INSTANCE_SCALARS:
+            instance[INSTANCE_SCALARS[name]] = child.text or ""
+        elif name == "placement":
+            instance["Placement"] = {"AvailabilityZone": child.findtext(f"{ns}availabilityZone") or ""}
+        elif name == "instanceState":
+            instance["State"] = {"Name": child.findtext(f"{ns}name") or ""}
+        elif name == "tagSet":
+            instance["Tags"] = [
+                {"Key": t.findtext(f"{ns}key") or "", "Value": t.findtext(f"{ns}value") or ""} for t in child
+            ]
+        elif name == "networkInterfaceSet":
+            instance["NetworkInterfaces"] = [
+                {
+                    "Ipv6Addresses": [
+                        {"Ipv6Address": a.findtext(f"{ns}ipv6Address") or ""}
+                        for a in n.iterfind(f"{ns}ipv6AddressesSet/{ns}item")
+                    ]
+                }
+                for n in child
+            ]
+    return instance
+
+
+def lean_describe_instances(body: bytes) -> dict[str, Any]:
+    """A DescribeInstances page as botocore shapes it, holding only what the plugin reads."""
+    root = ElementTree.fromstring(body)
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    page: dict[str, Any] = {
+        "Reservations": [
+            {"Instances": [lean_instance(i, ns) for i in r.iterfind(f"{ns}instancesSet/{ns}item")]}
+            for r in root.iterfind(f"{ns}reservationSet/{ns}item")
+        ],
+        "ResponseMetadata": {"RequestId": root.findtext(f"{ns}requestId") or ""},
+    }
+    token = root.findtext(f"{ns}nextToken")
+    if token:
+        page["NextToken"] = token
+    return page
+
+
+class LeanParser:
+    """Parses successful DescribeInstances pages with lean_describe_instances; botocore does the rest.
+
+    botocore's own parser builds every member of every instance (timestamps through dateutil) and was
+    most of the inventory's time at thousands of instances. Errors and other operations are untouched.
+    """
+
+    def __init__(self, default: Any) -> None:
+        self._default = default
+
+    def parse(self, response: dict[str, Any], shape: Any) -> dict[str, Any]:
+        if response["status_code"] >= 300 or getattr(shape, "name", "") != "DescribeInstancesResult":
+            return self._default.parse(response, shape)
+        page = lean_describe_instances(response["body"])
+        page["ResponseMetadata"].update(
+            HTTPStatusCode=response["status_code"],
+            HTTPHeaders={k.lower(): v for k, v in response["headers"].items()},
+        )
+        return page
+
+
+class LeanParserFactory:
+    """botocore `response_parser_factory` component handing out LeanParser."""
+
+    def __init__(self, default: Any) -> None:
+        self._default = default
+
+    def create_parser(self, protocol: str) -> LeanParser:
+        return LeanParser(self._default.create_parser(protocol))
+
+
+def botocore_session(lean: bool) -> Any:
+    session = botocore.session.Session()
+    if lean:
+        default = session.get_component("response_parser_factory")
+        session.register_component("response_parser_factory", LeanParserFactory(default))
+    return session
 
 
 def sanitize(name: str) -> str:
@@ -310,7 +421,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def session(self) -> Any:
         try:
+            lean = not self.get_option("include_raw_instance")
             session = boto3.Session(
+                botocore_session=botocore_session(lean),
                 profile_name=self.get_option("aws_profile") or None,
                 aws_access_key_id=self.get_option("aws_access_key") or None,
                 aws_secret_access_key=self.get_option("aws_secret_key") or None,
@@ -322,6 +435,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     RoleArn=role, RoleSessionName="kafka-aws-inventory"
                 )["Credentials"]
                 session = boto3.Session(
+                    botocore_session=botocore_session(lean),
                     aws_access_key_id=creds["AccessKeyId"],
                     aws_secret_access_key=creds["SecretAccessKey"],
                     aws_session_token=creds["SessionToken"],
@@ -377,6 +491,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             ) from None
         except botocore.exceptions.ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
+            if code in DENIED:
+                raise AnsibleError(
+                    f"kafka_ec2: AWS denied these credentials in {region} ({code}): {error}. Check the "
+                    "profile or keys, and that they may call ec2:DescribeInstances and "
+                    "ec2:DescribeAvailabilityZones"
+                ) from None
             raise AnsibleError(
                 f"kafka_ec2: AWS refused DescribeInstances in {region} ({code}): {error}"
             ) from None
@@ -459,13 +579,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             "kafka_rack": self.rack(zone, zones.get(zone), tags, instance_id),
             "kafka_ec2_region": region,
             "kafka_ec2_availability_zone": zone,
-            "kafka_ec2_availability_zone_id": zones.get(zone),
             "kafka_ec2_tags": tags,
-            "kafka_ec2_roles": roles,
         }
-        for name, key in FACTS.items():
-            host_vars[f"kafka_ec2_{name}"] = instance.get(key) or None
-        host_vars["kafka_ec2_ipv6_address"] = instance_address(instance, "ipv6-address", tags)
+        for name, key in FACTS.items():  # set only when the instance has one
+            if instance.get(key):
+                host_vars[f"kafka_ec2_{name}"] = instance[key]
+        ipv6 = instance_address(instance, "ipv6-address", tags)
+        if ipv6:
+            host_vars["kafka_ec2_ipv6_address"] = ipv6
         if "broker" in roles:
             host_vars["kafka_broker_id"] = self.host_id(instance, tags, "broker", "broker_id_tag")
         if "zookeeper" in roles:

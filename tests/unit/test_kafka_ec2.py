@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import boto3
+import botocore.parsers
 import pytest
 import yaml
 from ansible.errors import AnsibleError
@@ -15,6 +16,7 @@ from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 from moto import mock_aws
+from moto.core import set_initial_no_auth_action_count
 
 ROOT = Path(__file__).resolve().parents[2]
 inventory_loader.add_directory(str(ROOT / "plugins" / "inventory"))
@@ -107,14 +109,16 @@ def test_groups_and_host_variables(tmp_path):
     zone_ids = {z["ZoneName"]: z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]}
     assert first["kafka_host_address"] == instances[0]["PrivateIpAddress"] == first["ansible_host"]
     assert first["kafka_broker_id"] == 1 and first["zookeeper_myid"] == 1
-    assert first["kafka_rack"] == zone_ids["us-east-1a"] == first["kafka_ec2_availability_zone_id"]
+    assert first["kafka_rack"] == zone_ids["us-east-1a"]
     assert first["kafka_cluster_name"] == "prod"
     assert first["kafka_ec2_region"] == REGION and first["kafka_ec2_availability_zone"] == "us-east-1a"
     assert first["kafka_ec2_instance_id"] == instances[0]["InstanceId"]
     assert first["kafka_ec2_instance_type"] == "m7i.large"
     assert first["kafka_ec2_subnet_id"] and first["kafka_ec2_vpc_id"]
     assert first["kafka_ec2_tags"]["kafka:cluster"] == "prod"
-    assert first["kafka_ec2_roles"] == ["zookeeper", "broker"]
+    assert first["kafka_ec2_private_dns_name"] == instances[0]["PrivateDnsName"]
+    assert first["kafka_ec2_public_ip_address"] == instances[0]["PublicIpAddress"]
+    assert "kafka_ec2_ipv6_address" not in first  # optional facts are set only when the instance has one
     assert "tags" not in first and "kafka_ec2_instance" not in first and "kafka_node_id" not in first
 
 
@@ -252,6 +256,93 @@ def test_missing_credentials_and_region_are_clear(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     assert "no AWS credentials found" in parse_error(tmp_path)
+
+
+def test_denied_credentials_are_clear(tmp_path, monkeypatch):
+    three()
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName="no-ec2-rights")
+    key = iam.create_access_key(UserName="no-ec2-rights")["AccessKey"]
+
+    @set_initial_no_auth_action_count(0)  # moto checks IAM from now on
+    def denied(access_key: str, secret_key: str) -> str:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret_key)
+        return parse_error(tmp_path)
+
+    message = denied(key["AccessKeyId"], key["SecretAccessKey"])
+    assert "AWS denied these credentials in us-east-1 (AccessDenied)" in message  # EC2: UnauthorizedOperation
+    assert "not authorized to perform: ec2:DescribeInstances" in message
+    message = denied("AKIAUNKNOWNUNKNOWN00", "wrong")
+    assert "AWS denied these credentials in us-east-1 (AuthFailure)" in message
+    assert "Traceback" not in message
+
+
+def test_lean_page_parse_matches_botocore():
+    """The plugin's DescribeInstances parser agrees with botocore's on every member it reads."""
+    three()
+    bodies: list[bytes] = []
+    ec2 = boto3.client("ec2", region_name=REGION)
+    ec2.meta.events.register(
+        "after-call.ec2.DescribeInstances", lambda http_response, **_: bodies.append(http_response.content)
+    )
+    ec2.describe_instances()
+    body = bodies[0].decode()
+    assert "<ipAddress>" in body and "<ipv6Address>" not in body
+    body = body.replace("<instanceId>", "<ipv6Address>2001:db8::7</ipv6Address><instanceId>", 1)
+    body = body.replace(
+        "<ipv6AddressesSet/>",
+        "<ipv6AddressesSet><item><ipv6Address>2001:db8::8</ipv6Address></item></ipv6AddressesSet>",
+        1,
+    )
+    body = body.replace("</reservationSet>", "</reservationSet><nextToken>page-2</nextToken>")
+    plugin_module = sys.modules[type(inventory_loader.get("kafka_ec2")).__module__]
+    shape = ec2.meta.service_model.operation_model("DescribeInstances").output_shape
+    response = {"body": body.encode(), "headers": {"X-Test": "1"}, "status_code": 200}
+    full = botocore.parsers.create_parser("ec2").parse(response, shape)
+    lean = plugin_module.LeanParser(botocore.parsers.create_parser("ec2")).parse(response, shape)
+    assert lean["NextToken"] == full["NextToken"] == "page-2"
+    assert lean["ResponseMetadata"]["HTTPHeaders"] == {"x-test": "1"}
+    pairs = [
+        (mine, theirs)
+        for r_mine, r_theirs in zip(lean["Reservations"], full["Reservations"], strict=True)
+        for mine, theirs in zip(r_mine["Instances"], r_theirs["Instances"], strict=True)
+    ]
+    assert len(pairs) == 3
+    for mine, theirs in pairs:
+        for key, value in mine.items():
+            if key == "Placement":
+                assert value["AvailabilityZone"] == theirs[key]["AvailabilityZone"]
+            elif key == "State":
+                assert value["Name"] == theirs[key]["Name"]
+            elif key == "NetworkInterfaces":
+                assert value == [
+                    {"Ipv6Addresses": [{"Ipv6Address": a["Ipv6Address"]} for a in n["Ipv6Addresses"]]}
+                    for n in theirs[key]
+                ]
+            else:
+                assert value == theirs[key], key
+        assert set(plugin_module.INSTANCE_SCALARS.values()) - set(theirs) <= {
+            "Ipv6Address",
+            "PublicIpAddress",
+            "PublicDnsName",
+        }
+    first = pairs[0][0]
+    assert first["PublicIpAddress"] and first["Ipv6Address"] == "2001:db8::7"
+    assert first["NetworkInterfaces"][0]["Ipv6Addresses"] == [{"Ipv6Address": "2001:db8::8"}]
+
+
+def test_lean_and_botocore_parsers_give_the_same_inventory(tmp_path, monkeypatch):
+    three()
+    launch(node(4, roles="broker", **{"zookeeper:myid": ""}))
+    lean = inventory(tmp_path)
+    plugin_module = sys.modules[type(inventory_loader.get("kafka_ec2")).__module__]
+    original = plugin_module.botocore_session
+    monkeypatch.setattr(plugin_module, "botocore_session", lambda lean: original(False))
+    full = inventory(tmp_path)
+    assert lean.get_groups_dict() == full.get_groups_dict()
+    for name in ("prod-1", "prod-2", "prod-3", "prod-4"):
+        assert host_vars(lean, name) == host_vars(full, name)
 
 
 def test_unreachable_endpoint_is_a_clear_error(tmp_path, monkeypatch):
