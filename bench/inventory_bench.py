@@ -10,6 +10,9 @@ Ansible's own start-up time. Because
 `ansible-inventory --list` itself costs time per host (variable merging, JSON output) whatever the
 source, the bench also times a static inventory file holding exactly kafka_ec2's result (same hosts,
 groups and variables): raw API + static is what any plugin producing this inventory would cost.
+Last, kafka_ec2's run split in two: the time spent in the plugin (reading the source, less what
+reading the one-host start-up inventory takes) and the time ansible-inventory spends writing the
+result (merging each host's variables, JSON output), which any source of the same inventory pays.
 
 Usage: python bench/inventory_bench.py [--sizes 100 1000 5000] [--reps 3]
 """
@@ -49,6 +52,21 @@ MEASURE = (
     "e=time.perf_counter()-t;out=r.stdout.decode();"
     "print(json.dumps({'rc':r.returncode,'seconds':e,'rss_kb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
     "'hosts':len(json.loads(out).get('broker',{}).get('hosts',[])) if r.returncode==0 else -1}))"
+)
+# ansible-inventory run in-process, printing (to stderr) how long it spent reading its sources
+# (InventoryManager.parse_sources: for kafka_ec2, the plugin's whole work) and writing the result.
+PHASES = (
+    "import atexit,json,sys,time;from ansible.cli import inventory as cli;"
+    "from ansible.inventory.manager import InventoryManager as M;spent={'parse':0.0,'output':0.0}\n"
+    "def timed(f,key):\n"
+    "    def w(*a,**k):\n"
+    "        t=time.perf_counter();r=f(*a,**k);spent[key]+=time.perf_counter()-t;return r\n"
+    "    return w\n"
+    "M.parse_sources=timed(M.parse_sources,'parse')\n"
+    "cli.InventoryCLI.json_inventory=timed(cli.InventoryCLI.json_inventory,'output')\n"
+    "cli.InventoryCLI.dump=staticmethod(timed(cli.InventoryCLI.dump,'output'))\n"
+    "atexit.register(lambda:print(json.dumps(spent),file=sys.stderr))\n"
+    "sys.argv=['ansible-inventory',*sys.argv[1:]];cli.main()"
 )
 
 
@@ -207,22 +225,32 @@ def configs(endpoint: str, folder: Path) -> dict[str, Path]:
     return {"kafka_ec2": ours, "aws_ec2": theirs, "startup": empty}
 
 
+ENV = {
+    "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+    "ANSIBLE_INVENTORY_ENABLED": "kafka_ec2,amazon.aws.aws_ec2,yaml",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
 def ansible_inventory(source: Path, measured: bool = False) -> str:
     """`ansible-inventory --list` on one source; measured: through MEASURE, printing time and RSS."""
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_INVENTORY_ENABLED": "kafka_ec2,amazon.aws.aws_ec2,yaml",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
     cmd = [str(BIN / "ansible-inventory"), "-i", str(source), "--list"]
     if measured:
         cmd = [sys.executable, "-c", MEASURE, *cmd]
+    env = {**os.environ, **ENV}
     return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT).stdout
 
 
 def measure(source: Path) -> dict:
     return json.loads(ansible_inventory(source, measured=True))
+
+
+def phases(source: Path) -> dict[str, float]:
+    """Seconds `ansible-inventory --list` spends reading its source and writing its output."""
+    cmd = [sys.executable, "-c", PHASES, "-i", str(source), "--list"]
+    env = {**os.environ, **ENV}
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(result.stderr.strip().splitlines()[-1])
 
 
 def static_copy(source: Path, folder: Path) -> Path:
@@ -267,11 +295,12 @@ def run(sizes: list[int], reps: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         sources = configs(endpoint, Path(folder))
         startup = statistics.median(measure(sources["startup"])["seconds"] for _ in range(reps))
+        startup_parse = statistics.median(phases(sources["startup"])["parse"] for _ in range(reps))
         print(f"ansible-inventory start-up (static one-host inventory): {startup:.2f} s")
         print(
             f"{'hosts':>6} {'kafka_ec2 s':>12} {'aws_ec2 s':>10} {'time %':>7} {'kafka_ec2 MiB':>14} "
             f"{'aws_ec2 MiB':>12} {'mem %':>6} {'raw API s':>10} {'lean API s':>11} {'vs raw+start-up':>16} "
-            f"{'static s':>9} {'vs raw+static':>14}"
+            f"{'static s':>9} {'vs raw+static':>14} {'in plugin s':>12} {'output s':>9}"
         )
         for size in sizes:
             Replay.pages = tuple(pages(recording, size))
@@ -284,6 +313,9 @@ def run(sizes: list[int], reps: int) -> None:
                     runs[name].append(result)
             raw = statistics.median(raw_api_seconds(endpoint) for _ in range(reps))
             lean = statistics.median(raw_api_seconds(endpoint, lean=True) for _ in range(reps))
+            split = [phases(sources["kafka_ec2"]) for _ in range(reps)]
+            in_plugin = statistics.median(p["parse"] for p in split) - startup_parse
+            output = statistics.median(p["output"] for p in split)
             ours, theirs, static = (
                 statistics.median(r["seconds"] for r in runs[name])
                 for name in ("kafka_ec2", "aws_ec2", "static")
@@ -294,7 +326,7 @@ def run(sizes: list[int], reps: int) -> None:
                 f"{size:>6} {ours:>12.2f} {theirs:>10.2f} {100 * ours / theirs:>6.0f}% "
                 f"{our_mem:>14.0f} {their_mem:>12.0f} {100 * our_mem / their_mem:>5.0f}% "
                 f"{raw:>10.2f} {lean:>11.2f} {100 * ours / (raw + startup):>15.0f}% "
-                f"{static:>9.2f} {100 * ours / (raw + static):>13.0f}%"
+                f"{static:>9.2f} {100 * ours / (raw + static):>13.0f}% {in_plugin:>12.2f} {output:>9.2f}"
             )
     server.shutdown()
 
