@@ -232,13 +232,18 @@ ENV = {
 }
 
 
+def run_ansible(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    """One command in the bench's Ansible environment, its output captured."""
+    env = {**os.environ, **ENV}
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+
+
 def ansible_inventory(source: Path, measured: bool = False) -> str:
     """`ansible-inventory --list` on one source; measured: through MEASURE, printing time and RSS."""
     cmd = [str(BIN / "ansible-inventory"), "-i", str(source), "--list"]
     if measured:
         cmd = [sys.executable, "-c", MEASURE, *cmd]
-    env = {**os.environ, **ENV}
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return run_ansible(cmd).stdout
 
 
 def measure(source: Path) -> dict:
@@ -247,9 +252,7 @@ def measure(source: Path) -> dict:
 
 def phases(source: Path) -> dict[str, float]:
     """Seconds `ansible-inventory --list` spends reading its source and writing its output."""
-    cmd = [sys.executable, "-c", PHASES, "-i", str(source), "--list"]
-    env = {**os.environ, **ENV}
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    result = run_ansible([sys.executable, "-c", PHASES, "-i", str(source), "--list"])
     return json.loads(result.stderr.strip().splitlines()[-1])
 
 

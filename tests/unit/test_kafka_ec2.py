@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import boto3
 import botocore.parsers
@@ -20,6 +21,13 @@ from moto.core import set_initial_no_auth_action_count
 
 ROOT = Path(__file__).resolve().parents[2]
 inventory_loader.add_directory(str(ROOT / "plugins" / "inventory"))
+
+
+def kafka_ec2_module() -> ModuleType:
+    """The plugin's module as Ansible's loader imported it (the one whose globals the plugin reads)."""
+    return sys.modules[type(inventory_loader.get("kafka_ec2")).__module__]
+
+
 REGION = "us-east-1"
 AMI = "ami-0123456789abcdef0"  # moto accepts any image id; listing its catalogue is slow
 
@@ -296,7 +304,7 @@ def test_lean_page_parse_matches_botocore():
         1,
     )
     body = body.replace("</reservationSet>", "</reservationSet><nextToken>page-2</nextToken>")
-    plugin_module = sys.modules[type(inventory_loader.get("kafka_ec2")).__module__]
+    plugin_module = kafka_ec2_module()
     shape = ec2.meta.service_model.operation_model("DescribeInstances").output_shape
     response = {"body": body.encode(), "headers": {"X-Test": "1"}, "status_code": 200}
     full = botocore.parsers.create_parser("ec2").parse(response, shape)
@@ -336,7 +344,7 @@ def test_lean_and_botocore_parsers_give_the_same_inventory(tmp_path, monkeypatch
     three()
     launch(node(4, roles="broker", **{"zookeeper:myid": ""}))
     lean = inventory(tmp_path)
-    plugin_module = sys.modules[type(inventory_loader.get("kafka_ec2")).__module__]
+    plugin_module = kafka_ec2_module()
     original = plugin_module.botocore_session
     monkeypatch.setattr(plugin_module, "botocore_session", lambda lean: original(False))
     full = inventory(tmp_path)
@@ -346,7 +354,7 @@ def test_lean_and_botocore_parsers_give_the_same_inventory(tmp_path, monkeypatch
 
 
 def test_unreachable_endpoint_is_a_clear_error(tmp_path, monkeypatch):
-    plugin_module = sys.modules[type(inventory_loader.get("kafka_ec2")).__module__]
+    plugin_module = kafka_ec2_module()
     monkeypatch.setattr(plugin_module, "RETRIES", {"mode": "standard", "max_attempts": 1})
     message = parse_error(tmp_path, endpoint_url="http://127.0.0.1:9")  # discard port: nothing listens
     assert "could not query EC2 in us-east-1" in message and "127.0.0.1:9" in message
