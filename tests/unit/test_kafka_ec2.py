@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +18,7 @@ from ansible.errors import AnsibleError
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
+from ansible.template import Templar, is_trusted_as_template, trust_as_template
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
@@ -351,6 +354,91 @@ def test_lean_and_botocore_parsers_give_the_same_inventory(tmp_path, monkeypatch
     assert lean.get_groups_dict() == full.get_groups_dict()
     for name in ("prod-1", "prod-2", "prod-3", "prod-4"):
         assert host_vars(lean, name) == host_vars(full, name)
+
+
+@pytest.mark.parametrize(
+    ("value", "trusted"),
+    [
+        ("use1-az4", True),
+        ("ip-10-0-1-7.eu-west-1.compute.internal", True),
+        ("zookeeper,broker", True),
+        ("Kafka broker 1", True),
+        ("arn:aws:iam::123456789012:role/x", True),
+        ("{{ 7 * 6 }}", False),
+        ("{% if true %}x{% endif %}", False),
+        ("{# c #}", False),
+        ("lookup('pipe', 'id')", False),
+        ("a|b", False),
+        ("x[0]", False),
+        ("100%", False),
+    ],
+)
+def test_only_plain_strings_are_trusted_for_templating(value, trusted):
+    plugin_module = kafka_ec2_module()
+    marked = plugin_module.trusted_if_plain({"tags": {"k": value}, "ids": [value]}, {})
+    assert marked == {"tags": {"k": value}, "ids": [value]}
+    assert is_trusted_as_template(marked["tags"]["k"]) is trusted
+    assert is_trusted_as_template(marked["ids"][0]) is trusted
+
+
+def test_a_template_in_a_tag_is_never_rendered(tmp_path):
+    launch(node(1, evil="{{ 7 * 6 }}"))
+    manager = inventory(tmp_path, allow_even_zookeeper=True)
+    variables = host_vars(manager, "prod-1")
+    templar = Templar(loader=DataLoader(), variables=variables)
+    assert templar.template(trust_as_template("{{ kafka_ec2_tags.evil }}")) == "{{ 7 * 6 }}"
+    assert templar.template(trust_as_template("{{ kafka_ec2_tags['kafka:role'] }}")) == "zookeeper,broker"
+    assert is_trusted_as_template(variables["kafka_ec2_instance_id"])
+    assert not is_trusted_as_template(variables["kafka_ec2_tags"]["evil"])
+
+
+@pytest.fixture
+def collector():
+    """The cyclic collector as the tests found it (on, nothing frozen), whatever a test left."""
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_collector_is_paused_while_building_and_the_inventory_frozen(tmp_path, monkeypatch, collector):
+    three()
+    plugin_module = kafka_ec2_module()
+    original = plugin_module.InventoryModule.populate
+    during: list[bool] = []
+
+    def populate(self, hosts):
+        during.append(gc.isenabled())
+        original(self, hosts)
+
+    monkeypatch.setattr(plugin_module.InventoryModule, "populate", populate)
+    manager = inventory(tmp_path)
+    assert during == [False]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    assert host_vars(manager, "prod-1")["kafka_broker_id"] == 1
+    gc.unfreeze()
+    gc.disable()  # a caller that runs with the collector off keeps it off
+    inventory(tmp_path)
+    assert not gc.isenabled()
+
+
+def test_failed_build_restores_the_collector_and_freezes_nothing(tmp_path, collector):
+    launch(node(1))
+    launch(node(2, **{"kafka:broker-id": "1"}))
+    assert "same kafka_broker_id" in parse_error(tmp_path, allow_even_zookeeper=True)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_replaced_inventory_is_freed(tmp_path, collector):
+    three()
+    first = inventory(tmp_path)
+    host = weakref.ref(first.get_host("prod-1"))  # hosts and groups refer to each other: a cycle
+    del first
+    second = inventory(tmp_path)  # as `meta: refresh_inventory` or a second source does
+    assert host() is None
+    assert second.get_host("prod-1") is not None
 
 
 def test_unreachable_endpoint_is_a_clear_error(tmp_path, monkeypatch):
