@@ -333,10 +333,12 @@ def botocore_session(lean: bool) -> Any:
 def gc_paused() -> Iterator[None]:
     """Build the inventory without CPython's cyclic collector, then keep what was built out of its scans.
 
-    A few thousand hosts are about a million long-lived objects (page trees, instance dicts, Ansible's
-    tagged variables). While they are allocated, the collector walks every live object again and
-    again, and it walks them all once more each time ansible-inventory's output pass (a copy of every
-    variable) grows the heap: together about a third of `ansible-inventory --list` at 5,000 hosts.
+    At 5,000 hosts the inventory is about 240,000 objects the collector tracks, and building it also
+    allocates half a million short-lived ones (the pages' element trees). Every few hundred
+    allocations start a collection, and the full ones walk everything alive; ansible-inventory's
+    output pass (a copy of every variable) then starts more. Together that was over a quarter of
+    `ansible-inventory --list` at 5,000 hosts.
+
     So the collector is paused while building; on success the young garbage the build left (all of
     it still in generation 0) is collected and the survivors, which live as long as the inventory,
     are frozen. An earlier freeze (the inventory refreshed, or a second source) is undone and
@@ -366,7 +368,7 @@ def trusted_if_plain(value: Any, seen: dict[str, str]) -> Any:
     """`value` with each plain string marked trusted for templating; any other string stays untrusted.
 
     Ansible 2.19 treats strings from inventory plugins as untrusted, and ansible-inventory writes each
-    one as `{"__ansible_unsafe": ...}` (half its output time at 5,000 hosts). Ids, addresses, names,
+    one as `{"__ansible_unsafe": ...}` (almost half its output time at 5,000 hosts). Ids, addresses, names,
     zones and ordinary tag values render as themselves either way, so they are marked trusted; a
     value with a brace, percent, quote, bracket, pipe or the like (a possible template) never is.
     `seen` shares one marked copy of each repeated value (types, zones, subnets, VPCs, tags).
