@@ -71,7 +71,7 @@ options:
 
 EXAMPLES = r"""
 - name: Declare the topics
-  kafka_topic:
+  kafka_aws.kafka.kafka_topic:
     bootstrap_server: 10.0.1.10:9092,10.0.2.10:9092
     topics:
       - name: orders
@@ -103,7 +103,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.kafka_topics import (
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics import (
     TOPIC_CONFIG_KEYS,
     Change,
     Topic,

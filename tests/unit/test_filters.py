@@ -9,8 +9,8 @@ from ansible.errors import AnsibleFilterError
 
 from tests.unit.conftest import load
 
-props = load("roles/kafka/filter_plugins/kafka_properties.py", "kafka_properties_filter")
-checksums = load("roles/apache_release/filter_plugins/checksums.py", "checksums_filter")
+props = load("plugins/filter/kafka_properties.py", "kafka_properties_filter")
+checksums = load("plugins/filter/checksums.py", "checksums_filter")
 
 
 def test_blocks_merge_in_order_and_overrides_win():
@@ -61,9 +61,9 @@ def gpg_format(name: str, digest: str) -> str:
     ],
 )
 def test_sha512_formats(text):
-    assert checksums.kafka_aws_sha512(text) == DIGEST
+    assert checksums.apache_sha512(text) == DIGEST
 
 
 def test_not_a_checksum():
     with pytest.raises(AnsibleFilterError):
-        checksums.kafka_aws_sha512("<html>404 Not Found</html>")
+        checksums.apache_sha512("<html>404 Not Found</html>")

@@ -93,13 +93,13 @@ def drop_zookeeper(name: str):
 
 
 CASES = {
-    "duplicate myid": (set_host("n3", "zookeeper_myid", 1), "zookeeper_myid must be unique"),
+    "duplicate myid": (set_host("n3", "zookeeper_myid", 1), "n3 and n1 share zookeeper_myid 1"),
     "myid out of range": (
         set_host("n2", "zookeeper_myid", 300),
-        "zookeeper_myid must be an integer from 1 to 255",
+        "n2: zookeeper_myid must be an integer between 1 and 255, got 300",
     ),
     "even ensemble": (drop_zookeeper("n3"), "group zookeeper has 2 members"),
-    "duplicate broker id": (set_host("n2", "kafka_broker_id", 1), "kafka_broker_id must be a unique"),
+    "duplicate broker id": (set_host("n2", "kafka_broker_id", 1), "n2 and n1 share kafka_broker_id 1"),
     "missing address": (lambda d: d["n2"].pop("kafka_host_address"), "kafka_host_address"),
     "replication above brokers": (
         set_all("kafka_default_replication_factor", 4),
@@ -111,7 +111,7 @@ CASES = {
     ),
     "listener name missing": (
         set_all("kafka_listeners", [{"name": "CLIENT", "port": 9092, "protocol": "PLAINTEXT"}]),
-        "kafka_inter_broker_listener=INTERNAL",
+        "kafka_listeners: kafka_inter_broker_listener=INTERNAL names no listener.",
     ),
     "heap above memory": (set_all("kafka_heap_mb", 100_000_000), "kafka_heap_mb=100000000"),
     "zookeeper heap above memory": (set_all("zookeeper_heap_mb", 100_000_000), "zookeeper_heap_mb=100000000"),
@@ -119,11 +119,11 @@ CASES = {
     "kafka 4 in zookeeper mode": (set_all("kafka_version", "4.4.0"), "KRaft-only"),
     "topic replication above brokers": (
         set_all("kafka_topics", [{"name": "t", "replication_factor": 5}]),
-        "replication_factor above the 3 brokers",
+        "topic 't': replication_factor 5 is above the 3 live broker(s)",
     ),
     "consumer without group.id": (
         set_all("kafka_client_profiles", [{"name": "c", "type": "consumer"}]),
-        "a consumer needs group.id",
+        "consumer profile c needs group.id",
     ),
     "unknown auto.offset.reset": (
         set_all(
@@ -134,9 +134,37 @@ CASES = {
     ),
     "non-positive size": (
         set_all("kafka_client_profiles", [{"name": "p", "type": "producer", "batch.size": 0}]),
-        "batch.size",
+        "profile p: batch.size must be positive, not 0.",
     ),
+    "non-canonical broker id": (set_host("n2", "kafka_broker_id", "02"), "kafka_broker_id must be an integer"),
+    "managed broker key": (
+        set_all("kafka_server_properties", {"broker.id": 7, "log.retention.hours": 1}),
+        "kafka_server_properties may not set broker.id (set kafka_broker_id (EC2 tag kafka:broker-id) instead):",
+    ),
+    "managed listener key": (
+        set_all("kafka_server_properties", {"advertised.listeners": "CLIENT://x:1"}),
+        "may not set advertised.listeners (set kafka_listeners (advertise, advertised_port) instead)",
+    ),
+    "managed zookeeper key": (
+        set_all("zookeeper_extra_config", {"server.1": "x:1:2", "dataDir": "/tmp"}),
+        "zookeeper_extra_config may not set dataDir (set zookeeper_data_dir instead); server.1 (set the hosts",
+    ),
+    "public address missing": (
+        set_all(
+            "kafka_listeners",
+            [
+                {"name": "INTERNAL", "port": 9091, "protocol": "PLAINTEXT"},
+                {"name": "CLIENT", "port": 9092, "protocol": "PLAINTEXT"},
+                {"name": "EXTERNAL", "port": 9093, "protocol": "PLAINTEXT", "advertise": "public-dns"},
+            ],
+        ),
+        "n1: listener EXTERNAL advertises public-dns, but kafka_ec2_public_dns_name is unset",
+    ),
+    "java too old for kafka": (set_all("java_version", 8), "needs Java 11 or newer, and java_version is 8"),
 }
+
+# Rules that must not be printed when only the case's own rule is broken.
+SILENT = ("collide", "allow_delete", "must be unique", "must be positive")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -146,4 +174,7 @@ def test_bad_input_fails_naming_the_variable(tmp_path: Path, case: str):
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
     assert message in output, output[-3000:]
+    failed = output[output.index("[ERROR]") :] if "[ERROR]" in output else output
+    for rule in SILENT:
+        assert rule not in failed.split("PLAY RECAP")[0] or rule in message, failed[:1500]
     assert "changed=" not in output or "changed=0" in output

@@ -10,7 +10,7 @@ from ansible.errors import AnsibleFilterError
 HEX512 = re.compile(r"[0-9a-f]{128}")
 
 
-def kafka_aws_sha512(text: str) -> str:
+def apache_sha512(text: str) -> str:
     """The hex digest from a bare digest, `sha512sum` output or `gpg --print-md SHA512` output.
 
     sha512sum: `<hex>  <file>`; gpg (older Kafka releases): `<file>: 0D2A2D5A 2A3F... ` wrapped
@@ -29,4 +29,4 @@ def kafka_aws_sha512(text: str) -> str:
 
 class FilterModule:
     def filters(self) -> dict[str, Callable[[str], str]]:
-        return {"kafka_aws_sha512": kafka_aws_sha512}
+        return {"apache_sha512": apache_sha512}

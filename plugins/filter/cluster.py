@@ -1,0 +1,212 @@
+"""Cluster facts shared by every role: listener addresses, bootstrap servers, id and key checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import id_problem
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics import TOPIC_CONFIG_KEYS, validate
+
+# What a listener's `advertise` may name besides a literal host name or address.
+ADVERTISE_SOURCES = {
+    "private": "kafka_host_address",
+    "public-dns": "kafka_ec2_public_dns_name",
+    "public-ip": "kafka_ec2_public_ip_address",
+}
+
+
+def listener(listeners: Iterable[Mapping[str, Any]], name: str) -> Mapping[str, Any]:
+    """The listener called `name` (the validate tasks make sure it exists)."""
+    for entry in listeners:
+        if entry.get("name") == name:
+            return entry
+    raise AnsibleFilterError(f"kafka_listeners has no listener named {name!r}")
+
+
+def advertised_host(entry: Mapping[str, Any], host_vars: Mapping[str, Any]) -> str | None:
+    """The address a listener advertises for one host, or None when the host has no such address.
+
+    `advertise` is `private` (default: kafka_host_address), `public-dns` or `public-ip` (from the EC2
+    inventory), or a literal host name or address (a load balancer, an internal DNS name).
+    """
+    source = str(entry.get("advertise") or "private")
+    variable = ADVERTISE_SOURCES.get(source)
+    if variable is None:
+        return source
+    value = host_vars.get(variable)
+    return str(value) if value else None
+
+
+def advertised_listeners(listeners: Iterable[Mapping[str, Any]], host_vars: Mapping[str, Any]) -> list[str]:
+    """`NAME://host:port` for each listener, as advertised.listeners wants them."""
+    out = []
+    for entry in listeners:
+        host = advertised_host(entry, host_vars)
+        if host is None:
+            raise AnsibleFilterError(
+                f"listener {entry['name']} advertises {entry.get('advertise')}, which this host does not have"
+            )
+        port = entry.get("advertised_port") or entry["port"]
+        out.append(f"{entry['name']}://{bracket(host)}:{port}")
+    return out
+
+
+def bracket(host: str) -> str:
+    """IPv6 literals are bracketed in host:port strings."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def bootstrap_servers(
+    hosts: Iterable[str], hostvars: Mapping[str, Any], listeners: list[Mapping[str, Any]], name: str
+) -> list[str]:
+    """`host:port` of listener `name` on each host, as clients of that listener reach it.
+
+    A host's own kafka_listeners (inventory variables, templated for that host) win over `listeners`.
+    """
+    out = []
+    for host in hosts:
+        host_vars = hostvars[host]
+        entry = listener(host_vars.get("kafka_listeners") or listeners, name)
+        address = advertised_host(entry, host_vars)
+        if address is None:
+            raise AnsibleFilterError(
+                f"{host}: listener {name} advertises {entry.get('advertise')}, which it lacks"
+            )
+        out.append(f"{bracket(address)}:{entry.get('advertised_port') or entry['port']}")
+    return out
+
+
+def missing_advertised(
+    listeners: Iterable[Mapping[str, Any]], hosts: Iterable[str], hostvars: Mapping[str, Any]
+) -> list[str]:
+    """`host: listener -> variable` for each listener whose advertised address a host lacks."""
+    problems = []
+    for host in hosts:
+        for entry in listeners:
+            if advertised_host(entry, hostvars[host]) is None:
+                variable = ADVERTISE_SOURCES[str(entry.get("advertise"))]
+                problems.append(
+                    f"{host}: listener {entry['name']} advertises {entry['advertise']}, "
+                    f"but {variable} is unset"
+                )
+    return problems
+
+
+def plain(value: Any) -> Any:
+    """Ansible's tagged ints and strings as the plain types cluster_rules checks (bools stay bools)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return str(value) if isinstance(value, str) else value
+
+
+def id_problems(hosts: Iterable[str], hostvars: Mapping[str, Any], variable: str) -> list[str]:
+    """One message per host whose `variable` is missing or outside its bound, then per repeated id."""
+    problems, seen = [], {}
+    for host in hosts:
+        value = plain(hostvars[host].get(variable))
+        problem = id_problem(variable, value)
+        if problem:
+            problems.append(f"{host}: {problem}")
+            continue
+        key = int(value)
+        if key in seen:
+            problems.append(f"{host} and {seen[key]} share {variable} {key}")
+        seen[key] = host
+    return problems
+
+
+def managed_overrides(overrides: Mapping[str, Any], managed: Mapping[str, str]) -> list[str]:
+    """`key (set X instead)` for each key of `overrides` that the role manages itself."""
+    out = []
+    for key in overrides:
+        instead = managed.get(key)
+        if instead is None:
+            instead = next(
+                (v for k, v in managed.items() if k.endswith("*") and key.startswith(k[:-1])), None
+            )
+        if instead is not None:
+            out.append(f"{key} (set {instead} instead)")
+    return out
+
+
+def topic_problems(topics: list[dict[str, Any]], brokers: int, allow_delete: bool) -> list[str]:
+    """What the kafka_topic module would refuse, checked before any host changes (the same rules)."""
+    # Config keys are checked by the module against the live cluster (it knows keys newer than our list).
+    declared = {str(key) for topic in topics for key in (topic.get("configs") or {})}
+    problems = validate(topics, {}, brokers, TOPIC_CONFIG_KEYS | declared, allow_delete)
+    if not allow_delete:
+        absent = [str(t.get("name")) for t in topics if t.get("state", "present") == "absent"]
+        if absent:
+            problems.append(
+                f"topics declared absent ({', '.join(absent)}) need kafka_topics_allow_delete: true"
+            )
+    return problems
+
+
+def profile_files(
+    profiles: Iterable[Mapping[str, Any]], folder: str, **attributes: str
+) -> list[dict[str, Any]]:
+    """config_files entries rendering client.properties.j2 once per client profile (the profile as `item`).
+
+    Profiles may hold credentials, so each file is marked secret: its content never shows in a diff.
+    """
+    return [
+        {
+            "src": "client.properties.j2",
+            "dest": f"{folder}/{p['name']}.properties",
+            "vars": {"item": dict(p)},
+            "secret": True,
+            **attributes,
+        }
+        for p in profiles
+    ]
+
+
+PROFILE_NAME = re.compile(r"[A-Za-z0-9._-]+")
+POSITIVE = ("batch.size", "max.poll.records", "max.partition.fetch.bytes")
+
+
+def profile_problems(profiles: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One message per broken rule of each client profile, naming the profile and the setting."""
+    problems, names = [], []
+    for profile in profiles:
+        name = str(profile.get("name", ""))
+        names.append(name)
+        if not PROFILE_NAME.fullmatch(name):
+            problems.append(f"profile name {name!r} may only hold letters, digits, '.', '_' and '-'")
+        if profile.get("type") == "consumer" and not profile.get("group.id"):
+            problems.append(f"consumer profile {name} needs group.id")
+        for key in POSITIVE:
+            if profile.get(key) is not None and int(profile[key]) <= 0:
+                problems.append(f"profile {name}: {key} must be positive, not {profile[key]}")
+        if profile.get("linger.ms") is not None and int(profile["linger.ms"]) < 0:
+            problems.append(f"profile {name}: linger.ms must not be negative")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        problems.append(f"profile names must be unique: {', '.join(repeated)}")
+    return problems
+
+
+def folders(paths: Iterable[str], owner: str, group: str, mode: str) -> list[dict[str, str]]:
+    """config_files directory entries for several paths with the same owner, group and mode."""
+    return [{"path": path, "owner": owner, "group": group, "mode": mode} for path in paths]
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        return {
+            "advertised_listeners": advertised_listeners,
+            "bootstrap_servers": bootstrap_servers,
+            "missing_advertised": missing_advertised,
+            "id_problems": id_problems,
+            "managed_overrides": managed_overrides,
+            "folders": folders,
+            "profile_problems": profile_problems,
+            "profile_files": profile_files,
+            "topic_problems": topic_problems,
+        }

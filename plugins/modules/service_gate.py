@@ -1,0 +1,189 @@
+"""service_gate: wait on the host until a health check passes, failing fast when the service crash-loops."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: service_gate
+short_description: Wait until a health check passes on the host, failing at once when the service dies
+description:
+  - Runs O(check) on the host every O(interval) seconds until it passes (exit status 0, and O(pattern)
+    found in its output when given, or its output empty when O(expect_empty) is true), then returns at
+    once. The whole wait is one module run, so one round trip per host however long it waits.
+  - While waiting it watches the systemd unit O(service), when given. A unit that exits and is being
+    restarted by systemd (a crash loop), or that is failed or inactive, fails the gate at once, with the
+    last lines of the unit's journal in the message; a broken service never costs the whole O(timeout).
+  - When the check does not pass within O(timeout) seconds the module fails with the check's last output
+    (and the journal's last lines when O(service) is set).
+  - Never changes anything; the result is C(changed=false).
+version_added: "0.2.0"
+author: kafka-aws
+options:
+  check:
+    description: Command line run through C(/bin/bash -c) on each try (C(set -o pipefail) is on).
+    type: str
+    required: true
+  pattern:
+    description: Python regular expression that must be found in the check's standard output.
+    type: str
+  expect_empty:
+    description: Pass only when the check prints nothing (e.g. no under-replicated partitions).
+    type: bool
+    default: false
+  service:
+    description: systemd unit to watch for a crash loop while waiting (e.g. C(kafka.service)).
+    type: str
+  timeout:
+    description: Seconds to wait for the check to pass.
+    type: int
+    default: 180
+  interval:
+    description: Seconds between tries.
+    type: float
+    default: 1
+  journal_lines:
+    description: Lines of the unit's journal included in a failure message.
+    type: int
+    default: 20
+  what:
+    description: What is being waited for, in words, for the messages (e.g. C(broker 2 registered)).
+    type: str
+    default: the health check
+"""
+
+EXAMPLES = r"""
+- name: Wait until the broker is registered again (crash loops fail at once, with the journal)
+  kafka_aws.kafka.service_gate:
+    check: /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server 10.0.1.10:9092
+    pattern: '\(id: 1 rack'
+    service: kafka.service
+    timeout: 180
+    what: broker 1 registered
+"""
+
+RETURN = r"""
+elapsed:
+  description: Seconds waited.
+  type: float
+  returned: always
+tries:
+  description: How many times the check ran.
+  type: int
+  returned: always
+stdout:
+  description: The last output of the check.
+  type: str
+  returned: always
+"""
+
+import re
+import subprocess
+import time
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def unit_state(module: AnsibleModule, unit: str) -> dict[str, str]:
+    """ActiveState, SubState and NRestarts of a systemd unit."""
+    _, out, _ = module.run_command(
+        ["systemctl", "show", unit, "--property=ActiveState,SubState,NRestarts,Result"], check_rc=False
+    )
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def journal_tail(module: AnsibleModule, unit: str, lines: int) -> str:
+    _, out, _ = module.run_command(
+        ["journalctl", "-u", unit, "-n", str(lines), "--no-pager", "-o", "cat"], check_rc=False
+    )
+    return out.strip()
+
+
+def crashed(before: dict[str, str], now: dict[str, str]) -> str | None:
+    """Why the unit is not coming up, or None while it may still come up."""
+    if now.get("SubState") == "auto-restart" or now.get("NRestarts", "0") != before.get("NRestarts", "0"):
+        return f"exited and is being restarted by systemd ({now.get('Result', 'unknown result')})"
+    if now.get("ActiveState") == "failed":
+        return f"failed ({now.get('Result', 'unknown result')})"
+    if now.get("ActiveState") == "inactive":
+        return "is not running"
+    return None
+
+
+def run_check(check: str, timeout: float) -> tuple[int, str]:
+    try:
+        done = subprocess.run(
+            ["/bin/bash", "-c", f"set -o pipefail; {check}"],
+            capture_output=True,
+            text=True,
+            timeout=max(timeout, 1),
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:
+        return 124, str(expired.stdout or "")
+    return done.returncode, done.stdout
+
+
+def passed(params: dict[str, Any], rc: int, stdout: str) -> bool:
+    if rc != 0:
+        return False
+    if params["expect_empty"]:
+        return stdout.strip() == ""
+    return params["pattern"] is None or re.search(params["pattern"], stdout) is not None
+
+
+def fail(module: AnsibleModule, message: str, result: dict[str, Any]) -> None:
+    unit = module.params["service"]
+    if unit:
+        tail = journal_tail(module, unit, module.params["journal_lines"])
+        message += f"\nLast lines of journalctl -u {unit}:\n{tail}"
+    module.fail_json(msg=message, **result)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "check": {"type": "str", "required": True},
+            "pattern": {"type": "str"},
+            "expect_empty": {"type": "bool", "default": False},
+            "service": {"type": "str"},
+            "timeout": {"type": "int", "default": 180},
+            "interval": {"type": "float", "default": 1},
+            "journal_lines": {"type": "int", "default": 20},
+            "what": {"type": "str", "default": "the health check"},
+        },
+        mutually_exclusive=[("pattern", "expect_empty")],
+        supports_check_mode=True,
+    )
+    params, unit = module.params, module.params["service"]
+    start = time.monotonic()
+    deadline = start + params["timeout"]
+    before = unit_state(module, unit) if unit else {}
+    rc, stdout, tries = 1, "", 0
+    while True:
+        result = {
+            "changed": False,
+            "tries": tries,
+            "stdout": stdout,
+            "elapsed": round(time.monotonic() - start, 1),
+        }
+        if unit:
+            why = crashed(before, unit_state(module, unit))
+            if why:
+                fail(module, f"{unit} {why} while waiting for {params['what']}.", result)
+        rc, stdout = run_check(params["check"], deadline - time.monotonic())
+        tries += 1
+        result.update(tries=tries, stdout=stdout, elapsed=round(time.monotonic() - start, 1))
+        if passed(params, rc, stdout):
+            module.exit_json(**result)
+        if time.monotonic() + params["interval"] > deadline:
+            fail(
+                module,
+                f"{params['what']} not reached within {params['timeout']}s (last check exit status {rc}, "
+                f"output: {stdout.strip()[-2000:] or '(none)'}).",
+                result,
+            )
+        time.sleep(params["interval"])
+
+
+if __name__ == "__main__":
+    main()
