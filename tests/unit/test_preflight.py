@@ -136,10 +136,14 @@ CASES = {
         set_all("kafka_client_profiles", [{"name": "p", "type": "producer", "batch.size": 0}]),
         "profile p: batch.size must be positive, not 0.",
     ),
-    "non-canonical broker id": (set_host("n2", "kafka_broker_id", "02"), "kafka_broker_id must be an integer"),
+    "non-canonical broker id": (
+        set_host("n2", "kafka_broker_id", "02"),
+        "kafka_broker_id must be an integer",
+    ),
     "managed broker key": (
         set_all("kafka_server_properties", {"broker.id": 7, "log.retention.hours": 1}),
-        "kafka_server_properties may not set broker.id (set kafka_broker_id (EC2 tag kafka:broker-id) instead):",
+        "kafka_server_properties may not set broker.id (set kafka_broker_id (EC2 tag kafka:broker-id) "
+        "instead):",
     ),
     "managed listener key": (
         set_all("kafka_server_properties", {"advertised.listeners": "CLIENT://x:1"}),
@@ -147,7 +151,8 @@ CASES = {
     ),
     "managed zookeeper key": (
         set_all("zookeeper_extra_config", {"server.1": "x:1:2", "dataDir": "/tmp"}),
-        "zookeeper_extra_config may not set dataDir (set zookeeper_data_dir instead); server.1 (set the hosts",
+        "zookeeper_extra_config may not set dataDir (set zookeeper_data_dir instead); "
+        "server.1 (set the hosts",
     ),
     "public address missing": (
         set_all(

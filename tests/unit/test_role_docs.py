@@ -19,5 +19,8 @@ def test_every_role_has_specs_and_a_readme():
 
 def test_table_lists_suboptions_and_required():
     table = role_docs.table(ROOT / "roles/kafka")
-    assert "| `kafka_listeners[].protocol` | str | (required) |" in table
+    common = role_docs.table(ROOT / "roles/_common")
+    assert "| `kafka_listeners[].protocol` | str | (required) |" in common
+    assert "| `kafka_listeners[].advertise` | str | `private` |" in common
+    assert "| `kafka_broker_id` | int | (required) |" in table
     assert "| `kafka_broker_id` | int | (required) |" in table
