@@ -7,24 +7,32 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from lab import config, engine, fake_ec2, image, mirror, nodes, services
 from lab.util import LabError, step
 
 SITE_IMPORTS = ("preflight", "java", "zookeeper", "kafka", "topics", "clients")
+LAB_IMAGE = "debian12"  # what `lab up` (and so `make lab`) runs its nodes on
 
 
 def prepare(images: Sequence[str] = image.DEFAULT_RELEASES) -> None:
-    """Engine, host images, artifact mirror (built and served) and fake EC2 API; no nodes."""
+    """Engine, host images, artifact mirror (built and served) and fake EC2 API; no nodes.
+
+    The images (debootstrap from the Debian mirror) and the artifact mirror (jars from Maven Central)
+    don't depend on each other, so the mirror is assembled while the images build.
+    """
     with step("docker engine"):
         started = engine.ensure_engine()
         print(f"    dockerd {'started by the lab' if started else 'already running'}")
-    for name in images:
-        with step(f"host image {name}"):
-            print(f"    {image.ensure_image(name)}")
-    with step("artifact mirror (Kafka and ZooKeeper from Maven Central jars)"):
-        for path in mirror.ensure_mirror():
-            print(f"    {config.MIRROR_URL}/{path.relative_to(config.MIRROR_DIR)}")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assembled = pool.submit(mirror.ensure_mirror)
+        for name in images:
+            with step(f"host image {name}"):
+                print(f"    {image.ensure_image(name)}")
+        with step("artifact mirror (Kafka and ZooKeeper from Maven Central jars, assembled meanwhile)"):
+            for path in assembled.result():
+                print(f"    {config.MIRROR_URL}/{path.relative_to(config.MIRROR_DIR)}")
     with step("mirror server"):
         services.start(services.MIRROR)
     with step("fake EC2 API (moto server)"):
@@ -32,9 +40,9 @@ def prepare(images: Sequence[str] = image.DEFAULT_RELEASES) -> None:
 
 
 def up(count: int) -> None:
-    prepare()
+    prepare(images=[LAB_IMAGE])  # only the image the nodes use (the tests build the others)
     with step(f"{count} lab nodes"):
-        for node in nodes.ensure_nodes(count, "kafka-lab/debian12:latest"):
+        for node in nodes.ensure_nodes(count, f"kafka-lab/{LAB_IMAGE}:latest"):
             print(f"    {node.name}  {node.container}  {node.address}  {node.zone}")
     with step("seed fake EC2 with the lab's instances"):
         fake_ec2.seed_cluster(config.EC2_ENDPOINT, config.CLUSTER_NAME, count)
