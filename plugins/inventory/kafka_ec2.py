@@ -6,13 +6,22 @@ DOCUMENTATION = r"""
 name: kafka_ec2
 short_description: Kafka cluster hosts from EC2, grouped and numbered by their tags
 description:
-  - Finds the running EC2 instances of one Kafka cluster by tag and puts them in the groups
+  - Finds the EC2 instances of one Kafka cluster by tag and puts them in the groups
     C(zookeeper), C(broker) and C(controller) (from a role tag), C(kafka_<cluster>) and
     C(zone_<availability zone name>), with the host variables the kafka-aws roles read.
-  - "Tag scheme (key names are options): C(kafka:cluster=<name>) selects the cluster;
+  - "Tag scheme (key names are options): C(kafka:cluster=<name>) selects the cluster, matched
+    exactly (C(*) and C(?) in the name are plain characters, not wildcards);
     C(kafka:role) is a comma-separated list of C(zookeeper), C(broker), C(controller);
-    C(kafka:broker-id), C(zookeeper:myid) (1-255) and C(kafka:node-id) give the ids, integers
-    unique in the cluster; C(Name) gives the inventory hostname."
+    C(kafka:broker-id) and C(kafka:node-id) (1-2147483647; broker ids above 1000 are accepted, the
+    kafka role raises C(reserved.broker.max.id) to fit) and C(zookeeper:myid) (1-255) give the ids,
+    unique in the cluster and written in plain digits (C(01), C(+7), C(' 7 ') and C(7.0) are refused);
+    C(Name) gives the inventory hostname."
+  - "Members that are not running: instances in state C(pending), C(running), C(stopping) or C(stopped)
+    are members (C(shutting-down) and C(terminated) ones never are). A member that is not running is an
+    error naming it, since leaving it out would shrink the ZooKeeper ensemble and the broker list in the
+    next run's configuration; with O(non_running_members=keep) it stays a member (same groups and ids)
+    and is also put in the group C(not_running) with the host variable C(kafka_ec2_state), so that
+    playbooks can target C(<group>:!not_running)."
   - "Host variables, few and each stated once: C(kafka_host_address) (the private IPv4 address,
     which services bind to and advertise), C(kafka_broker_id), C(zookeeper_myid), C(kafka_node_id),
     C(kafka_rack) (the availability zone ID by default), C(kafka_cluster_name), and the namespaced
@@ -22,15 +31,23 @@ description:
     one, C(kafka_ec2_public_ip_address), C(kafka_ec2_public_dns_name) and C(kafka_ec2_ipv6_address).
     Roles are the group memberships (C(group_names)). C(kafka_ec2_instance) (raw data) only with
     O(include_raw_instance)."
-  - One paginated DescribeInstances per region (cluster tag and C(instance-state-name=running)
-    filtered server-side) and one DescribeAvailabilityZones per region; regions are queried
-    concurrently with botocore's standard retries. No per-instance API call.
-  - Bad input is an error naming the instance and the tag, and no inventory is produced.
+  - One paginated DescribeInstances per region (cluster tag and C(instance-state-name) filtered
+    server-side, the cluster name then compared exactly) and one DescribeAvailabilityZones per region;
+    each region is queried once however often it is listed, regions concurrently with botocore's
+    standard retries. No per-instance API call.
+  - Bad input is an error naming the instance and the tag, and no inventory is produced. The project's
+    C(ansible.cfg) makes an inventory source that fails to parse fail the run
+    (C([inventory] any_unparsed_is_failed)).
+  - With O(cache), the cache key covers every option that shapes the host list (all options but the
+    cache settings, C(plugin), the secret key and session token, and the constructed options C(compose),
+    C(groups), C(keyed_groups), C(strict), C(leading_separator) and C(use_extra_vars), which are applied
+    to cached hosts too).
   - "Template trust (ansible-core 2.19+): a value made only of letters, digits, spaces and
     C(. _ : , / -) (ids, addresses, names, zones, ordinary tags) is marked trusted, since it reads the
     same templated or not; any other value, such as a tag holding C({{ }}), stays untrusted and is
     never rendered as a template."
-  - The file name must end in C(kafka_ec2.yml) or C(kafka_ec2.yaml).
+  - The file name must end in C(kafka_ec2.yml) or C(kafka_ec2.yaml), and its C(plugin) may be the
+    FQCN C(kafka_aws.kafka.kafka_ec2) or the short name C(kafka_ec2).
 author: kafka-aws
 requirements:
   - boto3
@@ -41,7 +58,7 @@ options:
   plugin:
     description: Marks the file as a kafka_ec2 inventory source.
     required: true
-    choices: [kafka_ec2]
+    choices: [kafka_aws.kafka.kafka_ec2, kafka_ec2]
   cluster:
     description: The cluster's name, the value of the cluster tag.
     required: true
@@ -138,10 +155,24 @@ options:
         are an error naming both.
     type: bool
     default: false
-  allow_even_zookeeper:
-    description: Allow an even number of ZooKeeper hosts.
+  zookeeper_allow_even_ensemble:
+    description:
+      - Allow an even number of ZooKeeper hosts (the zookeeper role's variable of the same name).
     type: bool
     default: false
+    aliases: [allow_even_zookeeper]
+  non_running_members:
+    description:
+      - What a member that is not running (state C(pending), C(stopping) or C(stopped)) is.
+      - C(fail) (default) - an error naming each such instance, its Name and its state.
+      - C(keep) - it stays a member (its groups and ids unchanged, so the rendered configuration is
+        too), also in the group C(not_running), with C(kafka_ec2_state) set to its state (the variable
+        is set only on such hosts). It still needs its private IPv4 address (a stopped instance in a
+        VPC keeps it); its C(ansible_host) is set only when O(ansible_host_source) gives one (a stopped
+        instance has no public address).
+    type: str
+    choices: [fail, keep]
+    default: fail
   include_raw_instance:
     description: Also set C(kafka_ec2_instance), the raw DescribeInstances data of the host.
     type: bool
@@ -150,14 +181,14 @@ options:
 
 EXAMPLES = r"""
 # inventory/aws.kafka_ec2.yml: the cluster "prod" in one region, private addresses.
-plugin: kafka_ec2
+plugin: kafka_aws.kafka.kafka_ec2
 cluster: prod
 regions: [eu-west-1]
 
 # Another file, e.g. inventory/staging.kafka_ec2.yml, shows more options: two regions, a profile,
 # a VPC endpoint, ansible_host from a tag, a server-side filter, a keyed group and a cache:
 #
-# plugin: kafka_ec2
+# plugin: kafka_aws.kafka.kafka_ec2
 # cluster: staging
 # regions: [us-east-1, us-west-2]
 # aws_profile: staging-admin
@@ -178,13 +209,14 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from xml.etree import ElementTree
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import parse_id
 
 try:
     from ansible.template import trust_as_template
@@ -204,7 +236,36 @@ except ImportError as import_error:  # pragma: no cover - the error names the mi
 else:
     BOTO3_IMPORT_ERROR = None
 
+NAME = "kafka_aws.kafka.kafka_ec2"
+NAMES = (NAME, "kafka_ec2")  # what an inventory file's `plugin` may say
 ROLES = ("zookeeper", "broker", "controller")
+# Instance states of members: never shutting-down or terminated. Only running ones are reachable.
+MEMBER_STATES = ("pending", "running", "stopping", "stopped")
+NOT_RUNNING_GROUP = "not_running"
+# Options that cannot change the cached host list, left out of the cache key (every other option is
+# in it, so a new option is by default): the cache's own settings, the file's plugin name, secrets
+# that rotate without changing what they see (the access key and profile stay in), and the
+# constructed options, which populate() applies to cached hosts as well.
+CACHE_NEUTRAL = frozenset(
+    {
+        "plugin",
+        "cache",
+        "cache_plugin",
+        "cache_timeout",
+        "cache_connection",
+        "cache_prefix",
+        "aws_secret_key",
+        "aws_security_token",
+        "compose",
+        "groups",
+        "keyed_groups",
+        "strict",
+        "leading_separator",
+        "use_extra_vars",
+    }
+)
+# Bumped when the cached host entries change shape, so an older plugin's entries are not read.
+CACHE_VERSION = 2
 # Standard mode (throttling and transient errors); 5 attempts keep an unreachable endpoint to seconds.
 RETRIES = {"mode": "standard", "max_attempts": 5}
 # Error codes meaning the credentials are unknown, expired or lack the permission.
@@ -273,10 +334,20 @@ def lean_instance(item: Any, ns: str) -> dict[str, Any]:
     return instance
 
 
+class UnexpectedPage(ValueError):
+    """A page the lean parser does not know; botocore's own parser takes it."""
+
+
 def lean_describe_instances(body: bytes) -> dict[str, Any]:
-    """A DescribeInstances page as botocore shapes it, holding only what the plugin reads."""
+    """A DescribeInstances page as botocore shapes it, holding only what the plugin reads.
+
+    Raises UnexpectedPage when the root element is not DescribeInstancesResponse (an error document,
+    another operation's answer).
+    """
     root = ElementTree.fromstring(body)
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    if root.tag[len(ns) :] != "DescribeInstancesResponse":
+        raise UnexpectedPage(root.tag)
     page: dict[str, Any] = {
         "Reservations": [
             {"Instances": [lean_instance(i, ns) for i in r.iterfind(f"{ns}instancesSet/{ns}item")]}
@@ -290,20 +361,29 @@ def lean_describe_instances(body: bytes) -> dict[str, Any]:
     return page
 
 
+# The output shape of EC2's DescribeInstances (botocore's ec2 service model): the only one parsed lean.
+LEAN_SHAPE = "DescribeInstancesResult"
+
+
 class LeanParser:
     """Parses successful DescribeInstances pages with lean_describe_instances; botocore does the rest.
 
     botocore's own parser builds every member of every instance (timestamps through dateutil) and was
-    most of the inventory's time at thousands of instances. Errors and other operations are untouched.
+    most of the inventory's time at thousands of instances. Anything else goes to botocore's parser,
+    untouched: another operation, a status outside 2xx, an unknown root element, or any exception while
+    parsing lean.
     """
 
     def __init__(self, default: Any) -> None:
         self._default = default
 
     def parse(self, response: dict[str, Any], shape: Any) -> dict[str, Any]:
-        if response["status_code"] >= 300 or getattr(shape, "name", "") != "DescribeInstancesResult":
+        if not 200 <= response["status_code"] < 300 or getattr(shape, "name", None) != LEAN_SHAPE:
             return self._default.parse(response, shape)
-        page = lean_describe_instances(response["body"])
+        try:
+            page = lean_describe_instances(response["body"])
+        except Exception:  # an unexpected page: botocore's parser knows every form AWS may send
+            return self._default.parse(response, shape)
         page["ResponseMetadata"].update(
             HTTPStatusCode=response["status_code"],
             HTTPHeaders={k.lower(): v for k, v in response["headers"].items()},
@@ -329,6 +409,30 @@ def botocore_session(lean: bool) -> Any:
     return session
 
 
+class Freeze:
+    """What this plugin froze, so that it unfreezes only that.
+
+    `canary` is an object created just after this plugin's gc.freeze(): a later gc.freeze() by anyone
+    would freeze it too, and an unfreeze by anyone leaves nothing frozen or is followed by such a
+    freeze. So what is frozen is exactly what this plugin froze when something is frozen and the
+    canary is not (it is still in one of the collector's three generations).
+    """
+
+    canary: list[Any] | None = None
+
+    @classmethod
+    def ours(cls) -> bool:
+        canary = cls.canary
+        if canary is None or not gc.get_freeze_count():
+            return False
+        return any(o is canary for o in gc.get_objects())  # a list of the unfrozen: on rebuilds only
+
+    @classmethod
+    def freeze(cls) -> None:
+        gc.freeze()
+        cls.canary = []
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Build the inventory without CPython's cyclic collector, then keep what was built out of its scans.
@@ -341,19 +445,23 @@ def gc_paused() -> Iterator[None]:
 
     So the collector is paused while building; on success the young garbage the build left (all of
     it still in generation 0) is collected and the survivors, which live as long as the inventory,
-    are frozen. An earlier freeze (the inventory refreshed, or a second source) is undone and
-    collected first, so an inventory that was replaced is freed. The collector's on/off state is
-    restored in every case.
+    are frozen. An earlier freeze of this plugin's own (the inventory refreshed, or a second source)
+    is undone and collected first, so an inventory that was replaced is freed. Objects someone else
+    froze are never unfrozen, and while anything of theirs is frozen nothing is frozen here (a later
+    unfreeze of theirs would release ours, or ours theirs). The collector's on/off state is restored
+    in every case.
     """
-    if gc.get_freeze_count():
+    if Freeze.ours():
         gc.unfreeze()
+        Freeze.canary = None
         gc.collect()
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
         gc.collect(0)
-        gc.freeze()
+        if not gc.get_freeze_count():
+            Freeze.freeze()
     finally:
         if enabled:
             gc.enable()
@@ -408,21 +516,31 @@ def parse_roles(value: str | None, instance_id: str, role_tag: str) -> list[str]
     return sorted(set(roles), key=ROLES.index)
 
 
-def parse_id(value: str, instance_id: str, tag: str, upper: int | None) -> int:
-    """A positive integer id from a tag (at most `upper` when given, e.g. 255 for a myid)."""
-    number = int(value) if re.fullmatch(r"\s*[0-9]+\s*", value) else 0
-    if number < 1 or (upper is not None and number > upper):
-        bound = f"between 1 and {upper}" if upper is not None else "a positive integer"
-        raise AnsibleError(f"kafka_ec2: instance {instance_id} tag {tag}={value!r} must be {bound}")
+def described(instance: dict[str, Any], tags: dict[str, str]) -> str:
+    """`i-0abc (prod-1)`: an instance as messages name it."""
+    return f"{instance['InstanceId']} ({tags.get('Name', 'no Name tag')})"
+
+
+def tag_id(var: str, value: str, who: str, tag: str) -> int:
+    """The id `var` from a tag's value, by the cluster's rules (module_utils/cluster_rules.py)."""
+    number = parse_id(var, value)
+    if isinstance(number, str):
+        raise AnsibleError(f"kafka_ec2: instance {who} tag {tag}={value!r}: {number}")
     return number
 
 
-def derived_id(private_ip: str | None, kind: str) -> int:
+def derived_id(private_ip: str | None, var: str, who: str) -> int:
     """Deterministic id from the host's own private IPv4 a.b.c.d: c*256+d, or d for a myid."""
     if not private_ip:
-        raise AnsibleError("kafka_ec2: cannot derive an id without a private IPv4 address")
+        raise AnsibleError(f"kafka_ec2: instance {who}: cannot derive {var} without a private IPv4 address")
     octets = [int(o) for o in private_ip.split(".")]
-    return octets[3] if kind == "myid" else octets[2] * 256 + octets[3]
+    number = octets[3] if var == "zookeeper_myid" else octets[2] * 256 + octets[3]
+    problem = parse_id(var, number)
+    if isinstance(problem, str):
+        raise AnsibleError(
+            f"kafka_ec2: instance {who}: {var} derived from private address {private_ip}: {problem}; tag it"
+        )
+    return number
 
 
 def instance_address(instance: dict[str, Any], source: str, tags: dict[str, str]) -> str | None:
@@ -448,10 +566,15 @@ def instance_address(instance: dict[str, Any], source: str, tags: dict[str, str]
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
-    NAME = "kafka_ec2"
+    NAME = NAME
 
     def verify_file(self, path: str) -> bool:
         return super().verify_file(path) and path.endswith(("kafka_ec2.yml", "kafka_ec2.yaml"))
+
+    def _read_config_data(self, path: str) -> dict[str, Any]:
+        # Ansible accepts only the names the plugin was loaded by; a file may say either of NAMES.
+        self._redirected_names = list(dict.fromkeys([*(self._redirected_names or []), *NAMES]))
+        return super()._read_config_data(path)
 
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache=cache)
@@ -476,17 +599,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.populate(hosts)
 
     def cache_key(self) -> str:
+        """A key naming every option that shapes the cached host list (all but CACHE_NEUTRAL)."""
+        options = sorted(set(self._options) - CACHE_NEUTRAL)
         material = json.dumps(
-            [
-                self.get_option(o)
-                for o in ("cluster", "regions", "filters", "aws_profile", "endpoint_url", "assume_role_arn")
-            ]
-            + [
-                self.get_option(o)
-                for o in ("hostname_source", "ansible_host_source", "rack_source", "derive_missing_ids")
-            ],
-            sort_keys=True,
-            default=str,
+            [CACHE_VERSION, [(o, self.get_option(o)) for o in options]], sort_keys=True, default=str
         )
         return f"kafka_ec2_{hashlib.sha256(material.encode()).hexdigest()[:32]}"
 
@@ -523,7 +639,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return session
 
     def regions(self, session: Any) -> list[str]:
-        regions = list(self.get_option("regions") or [])
+        regions = list(dict.fromkeys(self.get_option("regions") or []))  # each once, in order
         if not regions and session.region_name:
             regions = [session.region_name]
         if not regions:
@@ -536,7 +652,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def server_filters(self) -> list[dict[str, Any]]:
         filters = [
             {"Name": f"tag:{self.get_option('cluster_tag')}", "Values": [self.get_option("cluster")]},
-            {"Name": "instance-state-name", "Values": ["running"]},
+            {"Name": "instance-state-name", "Values": list(MEMBER_STATES)},
         ]
         for name, value in (self.get_option("filters") or {}).items():
             filters.append(
@@ -553,7 +669,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         )
         try:
             pages = client.get_paginator("describe_instances").paginate(Filters=self.server_filters())
-            instances = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+            found = (i for page in pages for r in page["Reservations"] for i in r["Instances"])
+            instances = self.in_cluster(found)
             zones = {
                 z["ZoneName"]: z["ZoneId"] for z in client.describe_availability_zones()["AvailabilityZones"]
             }
@@ -577,6 +694,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError(f"kafka_ec2: could not query EC2 in {region}: {error}") from None
         return region, instances, zones
 
+    def in_cluster(self, instances: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The instances whose cluster tag is the cluster's name exactly.
+
+        EC2 filter values are patterns (`*` and `?` are wildcards), so the server-side filter returns a
+        superset when the name holds one; comparing here keeps `pro*` from matching `prod`.
+        """
+        key, cluster = self.get_option("cluster_tag"), self.get_option("cluster")
+        return [
+            i for i in instances if any(t["Key"] == key and t["Value"] == cluster for t in i.get("Tags", ()))
+        ]
+
     def fetch(self) -> list[tuple[str, list[dict[str, Any]], dict[str, str]]]:
         session = self.session()
         regions = self.regions(session)
@@ -585,8 +713,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not any(instances for _, instances, _ in results):
             raise AnsibleError(
                 f"kafka_ec2: no running instances of cluster {self.get_option('cluster')!r} "
-                f"(tag {self.get_option('cluster_tag')}) in {', '.join(regions)} "
-                f"with filters {self.get_option('filters') or {}}"
+                f"(tag {self.get_option('cluster_tag')}), nor pending, stopping or stopped ones, in "
+                f"{', '.join(regions)} with filters {self.get_option('filters') or {}}"
             )
         return results
 
@@ -599,16 +727,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.check_cluster(hosts)
         return hosts
 
-    def host_id(self, instance: dict[str, Any], tags: dict[str, str], kind: str, tag_option: str) -> int:
-        tag, instance_id = self.get_option(tag_option), instance["InstanceId"]
+    def host_id(self, instance: dict[str, Any], tags: dict[str, str], var: str, tag_option: str) -> int:
+        tag, who = self.get_option(tag_option), described(instance, tags)
         if tag in tags:
-            return parse_id(tags[tag], instance_id, tag, 255 if kind == "myid" else None)
+            return tag_id(var, tags[tag], who, tag)
         if not self.get_option("derive_missing_ids"):
             raise AnsibleError(
-                f"kafka_ec2: instance {instance_id} ({tags.get('Name', 'no Name tag')}) has no {tag} tag; "
-                "tag it, or set derive_missing_ids: true"
+                f"kafka_ec2: instance {who} has no {tag} tag; tag it, or set derive_missing_ids: true"
             )
-        return derived_id(instance.get("PrivateIpAddress"), kind)
+        return derived_id(instance.get("PrivateIpAddress"), var, who)
 
     def hostname(self, instance: dict[str, Any], tags: dict[str, str]) -> str:
         source = self.get_option("hostname_source")
@@ -633,20 +760,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def host_entry(self, instance: dict[str, Any], region: str, zones: dict[str, str]) -> dict[str, Any]:
         tags, instance_id = tags_of(instance), instance["InstanceId"]
         roles = parse_roles(tags.get(self.get_option("role_tag")), instance_id, self.get_option("role_tag"))
+        state = instance.get("State", {}).get("Name", "")
         private_ip = instance.get("PrivateIpAddress")
         if not private_ip:
             raise AnsibleError(
-                f"kafka_ec2: instance {instance_id} has no private IPv4 address (kafka_host_address)"
+                f"kafka_ec2: instance {described(instance, tags)} ({state}) has no private IPv4 address "
+                "(kafka_host_address)"
             )
         ansible_host = instance_address(instance, self.get_option("ansible_host_source"), tags)
-        if not ansible_host:
+        if not ansible_host and state == "running":  # one not running is not reached (not_running)
             raise AnsibleError(
                 f"kafka_ec2: instance {instance_id} has no {self.get_option('ansible_host_source')} "
                 "(ansible_host_source); it is not dropped silently: fix the instance or the option"
             )
         zone = instance.get("Placement", {}).get("AvailabilityZone", "")
         host_vars: dict[str, Any] = {
-            "ansible_host": ansible_host,
             "kafka_host_address": private_ip,
             "kafka_cluster_name": self.get_option("cluster"),
             "kafka_rack": self.rack(zone, zones.get(zone), tags, instance_id),
@@ -654,6 +782,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             "kafka_ec2_availability_zone": zone,
             "kafka_ec2_tags": tags,
         }
+        if ansible_host:
+            host_vars["ansible_host"] = ansible_host
+        if state != "running":
+            host_vars["kafka_ec2_state"] = state
         for name, key in FACTS.items():  # set only when the instance has one
             if instance.get(key):
                 host_vars[f"kafka_ec2_{name}"] = instance[key]
@@ -661,16 +793,41 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if ipv6:
             host_vars["kafka_ec2_ipv6_address"] = ipv6
         if "broker" in roles:
-            host_vars["kafka_broker_id"] = self.host_id(instance, tags, "broker", "broker_id_tag")
+            host_vars["kafka_broker_id"] = self.host_id(instance, tags, "kafka_broker_id", "broker_id_tag")
         if "zookeeper" in roles:
-            host_vars["zookeeper_myid"] = self.host_id(instance, tags, "myid", "myid_tag")
+            host_vars["zookeeper_myid"] = self.host_id(instance, tags, "zookeeper_myid", "myid_tag")
         if "controller" in roles or (self.get_option("node_id_tag") in tags):
-            host_vars["kafka_node_id"] = self.host_id(instance, tags, "node", "node_id_tag")
+            host_vars["kafka_node_id"] = self.host_id(instance, tags, "kafka_node_id", "node_id_tag")
         if self.get_option("include_raw_instance"):
             host_vars["kafka_ec2_instance"] = json.loads(json.dumps(instance, default=str))
-        return {"name": self.hostname(instance, tags), "roles": roles, "zone": zone, "vars": host_vars}
+        return {
+            "name": self.hostname(instance, tags),
+            "roles": roles,
+            "zone": zone,
+            "running": state == "running",
+            "vars": host_vars,
+        }
+
+    def check_running(self, hosts: list[dict[str, Any]]) -> None:
+        """Members not running are an error unless non_running_members is keep."""
+        stopped = [h for h in hosts if not h["running"]]
+        if not stopped or self.get_option("non_running_members") == "keep":
+            return
+        listed = ", ".join(
+            f"{described({'InstanceId': h['vars']['kafka_ec2_instance_id']}, h['vars']['kafka_ec2_tags'])}: "
+            f"{h['vars']['kafka_ec2_state']}"
+            for h in stopped
+        )
+        raise AnsibleError(
+            f"kafka_ec2: cluster {self.get_option('cluster')!r} has members that are not running: {listed}. "
+            "Leaving them out would drop them from the ZooKeeper ensemble and the broker list the next run "
+            "renders. Start them; or terminate them if they left the cluster for good; or set "
+            f"non_running_members: keep (they stay members, in group {NOT_RUNNING_GROUP}, and playbooks "
+            f"skip them with '...:!{NOT_RUNNING_GROUP}')"
+        )
 
     def check_cluster(self, hosts: list[dict[str, Any]]) -> None:
+        self.check_running(hosts)
         self.check_unique(hosts, lambda h: h["name"], "inventory hostname", "Name tag (hostname_source)")
         for var, tag_option in (
             ("kafka_broker_id", "broker_id_tag"),
@@ -686,11 +843,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 f"kafka_ec2: cluster {self.get_option('cluster')!r} has brokers but no zookeeper and no "
                 f"controller hosts (tag {self.get_option('role_tag')})"
             )
-        if zookeepers and zookeepers % 2 == 0 and not self.get_option("allow_even_zookeeper"):
+        if zookeepers and zookeepers % 2 == 0 and not self.get_option("zookeeper_allow_even_ensemble"):
             raise AnsibleError(
                 f"kafka_ec2: cluster {self.get_option('cluster')!r} has {zookeepers} zookeeper hosts; "
                 "an even ensemble tolerates no more failures than one fewer. Use an odd number or set "
-                "allow_even_zookeeper: true"
+                "zookeeper_allow_even_ensemble: true"
             )
 
     @staticmethod
@@ -712,6 +869,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         cluster_group = inventory.add_group(f"kafka_{sanitize(self.get_option('cluster'))}")
         for role in ROLES:
             inventory.add_group(role)
+        not_running = inventory.add_group(NOT_RUNNING_GROUP)
         constructed = any(self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
         strict = self.get_option("strict")
         seen: dict[str, str] = {}
@@ -721,6 +879,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 inventory.add_child(role, name)
             if host["zone"]:
                 inventory.add_child(inventory.add_group(f"zone_{sanitize(host['zone'])}"), name)
+            if not host["running"]:
+                inventory.add_child(not_running, name)
             for var, value in host["vars"].items():
                 inventory.set_variable(name, var, trusted_if_plain(value, seen))
             if constructed:

@@ -1,0 +1,64 @@
+"""The rules a Kafka cluster's host ids follow, stated once for every part of kafka-aws.
+
+The kafka_ec2 inventory plugin checks its tags with them and the roles check their variables with
+them (through a filter), so a value one accepts the other accepts too. No Ansible import here.
+
+API:
+  ID_BOUNDS: host variable -> (lowest, highest) id, both inclusive.
+  parse_id(var, value) -> int | str: the id as an int, or a problem string saying what is wrong.
+  id_problem(var, value) -> str | None: the problem string, or None for a valid id.
+
+An id is canonical: an int (not a bool), or a string of ASCII digits without sign, spaces or
+leading zeros (`^[1-9][0-9]*$`): `7` and `"7"` are accepted, `"01"`, `" 7 "`, `"+7"`, `"7.0"` and
+`7.0` are refused, so that two spellings never name the same id.
+"""
+
+from __future__ import annotations
+
+import re
+
+INT32_MAX = 2147483647
+
+# broker.id and KRaft node.id are Java ints (Kafka refuses a negative id; 0 is refused here because a
+# missing value must never pass as one); ZooKeeper's myid is 1-255 (ZooKeeper's own limit).
+# Broker ids above reserved.broker.max.id (1000 by default) are accepted: the kafka role raises
+# that setting to fit.
+ID_BOUNDS: dict[str, tuple[int, int]] = {
+    "kafka_broker_id": (1, INT32_MAX),
+    "kafka_node_id": (1, INT32_MAX),
+    "zookeeper_myid": (1, 255),
+}
+
+# An integer written canonically: ASCII digits, no sign, spaces, decimal point or leading zero. With the
+# lowest bound 1, the ids accepted are exactly the strings matching ^[1-9][0-9]*$ (0 is out of bounds).
+CANONICAL = re.compile(r"0|[1-9][0-9]*")
+
+
+def bounds_text(var: str) -> str:
+    """`an integer between 1 and 255`, for messages."""
+    low, high = ID_BOUNDS[var]
+    return f"an integer between {low} and {high}"
+
+
+def parse_id(var: str, value: object) -> int | str:
+    """`value` as the id `var` (a key of ID_BOUNDS), or a string saying why it is not one."""
+    low, high = ID_BOUNDS[var]
+    if type(value) is int:
+        number = value
+    elif isinstance(value, str) and CANONICAL.fullmatch(value):
+        # more digits than the highest id: out of range (and int() of a huge string is refused)
+        number = int(value) if len(value) <= len(str(high)) else high + 1
+    else:
+        return (
+            f"{var} must be {bounds_text(var)} written in plain digits (no sign, spaces, decimal point "
+            f"or leading zeros), got {value!r}"
+        )
+    if not low <= number <= high:
+        return f"{var} must be {bounds_text(var)}, got {value!r}"
+    return number
+
+
+def id_problem(var: str, value: object) -> str | None:
+    """None when `value` is a valid `var`, else what is wrong with it."""
+    parsed = parse_id(var, value)
+    return parsed if isinstance(parsed, str) else None
