@@ -1,10 +1,25 @@
-"""Deploy speed on the lab: a cold `site.yml` on fresh nodes, then a no-change re-run.
+"""Deploy speed on the lab: cold `site.yml` on fresh nodes, then a no-change re-run, N times each.
 
 Goals (issue 4): cold deploy of the three-node cluster under 5 minutes; re-run reports changed=0
-and takes under 30 s. Prints both times, each host's changed count and the slowest tasks
-(ansible.posix.profile_tasks). Recreates the lab nodes: run it on a lab you don't mind resetting.
+and takes under 30 s. Each repetition recreates the lab nodes and empties the control node's
+download cache, so every cold run really downloads Kafka and ZooKeeper from the lab mirror; then
+`site.yml` runs again and must report changed=0 on every host. Prints the median, min and max of
+the N cold runs and of the N re-runs, and the slowest tasks (ansible.posix.profile_tasks) of the
+median run (for an even N, the faster of the two middle runs).
 
-Usage: python bench/deploy_bench.py [--nodes 3] [--top 8]
+`--repo PATH` runs another checkout of the project: ansible-playbook runs in that checkout's folder
+with its ansible.cfg and inventory/lab, while the lab itself (nodes, fake EC2, mirror) is always
+this repository's `lab` package, with LAB_CACHE_DIR at this repository's .cache. `--ab OTHER`
+alternates repetitions of --repo (A) and OTHER (B), A, B, A, B, ..., so both are measured on the
+same machine under the same load, then prints both tables side by side and the ratio of the medians.
+
+The download cache is the role's `apache_release_cache_dir`, passed as an extra variable pointing
+at a folder of the bench's own (.cache/bench-downloads), so that emptying it never deletes an
+archive that another run (a molecule scenario, `lab deploy`) is reading from ~/.cache/kafka-aws.
+
+Recreates the lab nodes: run it on a lab you don't mind resetting.
+
+Usage: python bench/deploy_bench.py [--reps 3] [--repo PATH] [--ab OTHER_PATH] [--nodes 3] [--top 8]
 """
 
 from __future__ import annotations
@@ -12,70 +27,223 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The lab is always this repository's, whichever checkout's playbooks run against it.
+os.environ["LAB_CACHE_DIR"] = str(ROOT / ".cache")
 sys.path.insert(0, str(ROOT))
 
 from lab import cli, config, fake_ec2, nodes  # noqa: E402
 
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 TASK_TIME = re.compile(r"^(.+?) -{3,} (\d+\.\d+)s$", re.MULTILINE)
+DOWNLOADS = ROOT / ".cache" / "bench-downloads"
+COLD_GOAL_S = 300.0
+RERUN_GOAL_S = 30.0
 
 
-def playbook(name: str) -> tuple[float, str]:
+class BenchError(Exception):
+    """A playbook failed; the message holds the tail of its output."""
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    changed: dict[str, int]
+    tasks: list[tuple[float, str]]
+
+
+@dataclass
+class Version:
+    label: str
+    repo: Path
+    cold: list[Run] = field(default_factory=list)
+    rerun: list[Run] = field(default_factory=list)
+
+
+def checkout(path: str) -> Path:
+    repo = Path(path).expanduser().resolve()
+    missing = [p for p in ("site.yml", "ansible.cfg", "inventory/lab") if not (repo / p).exists()]
+    if missing:
+        raise SystemExit(f"{repo} is not a kafka-aws checkout: no {', '.join(missing)}")
+    return repo
+
+
+def playbook(repo: Path, name: str) -> tuple[float, str]:
     env = {
         **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_CONFIG": str(repo / "ansible.cfg"),
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
-        "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "40",
+        "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all",
         "ANSIBLE_NOCOLOR": "1",
     }
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "inventory/lab", name]
+    cmd = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        "inventory/lab",
+        "-e",
+        f"apache_release_cache_dir={DOWNLOADS}",
+        name,
+    ]
     start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        print(result.stdout[-4000:], result.stderr[-2000:])
-        raise SystemExit(f"{name} failed ({result.returncode})")
+        raise BenchError(
+            f"{repo}: ansible-playbook {name} failed (rc {result.returncode}) after {elapsed:.0f} s\n"
+            f"--- stdout tail ---\n{result.stdout[-4000:]}\n--- stderr tail ---\n{result.stderr[-2000:]}"
+        )
     return elapsed, result.stdout
 
 
-def report(label: str, seconds: float, output: str, top: int) -> dict[str, int]:
+def parse(seconds: float, output: str) -> Run:
     changed = {host: int(c) for host, _, c, _, _ in RECAP.findall(output)}
-    print(f"{label}: {seconds:.1f} s; changed per host: {changed}")
-    slowest = sorted(((float(t), n.strip()) for n, t in TASK_TIME.findall(output)), reverse=True)[:top]
-    for seconds_, name in slowest:
-        print(f"    {seconds_:7.2f} s  {name}")
-    return changed
+    tasks = sorted(((float(t), n.strip()) for n, t in TASK_TIME.findall(output)), reverse=True)
+    return Run(seconds, changed, tasks)
 
 
-def main() -> None:
+def fresh_lab(count: int) -> float:
+    """Fresh lab nodes and an empty download cache; returns the seconds it took."""
+    start = time.perf_counter()
+    nodes.remove_all()
+    nodes.ensure_nodes(count, "kafka-lab/debian12:latest")
+    fake_ec2.seed_cluster(config.EC2_ENDPOINT, config.CLUSTER_NAME, count)
+    shutil.rmtree(DOWNLOADS, ignore_errors=True)
+    return time.perf_counter() - start
+
+
+def downloaded() -> str:
+    files = sorted(p for p in DOWNLOADS.glob("*") if p.is_file()) if DOWNLOADS.exists() else []
+    return ", ".join(f"{p.name} ({p.stat().st_size / 1e6:.0f} MB)" for p in files) or "nothing"
+
+
+def repetition(version: Version, rep: int, reps: int, count: int) -> None:
+    setup_s = fresh_lab(count)
+    cold = parse(*playbook(version.repo, "site.yml"))
+    version.cold.append(cold)
+    rerun = parse(*playbook(version.repo, "site.yml"))
+    version.rerun.append(rerun)
+    idem = "changed=0" if idempotent(rerun) else f"NOT idempotent {rerun.changed}"
+    print(
+        f"  {version.label} {rep}/{reps}: fresh nodes {setup_s:.0f} s; cold {cold.seconds:.1f} s "
+        f"(downloaded {downloaded()}); re-run {rerun.seconds:.1f} s, {idem}",
+        flush=True,
+    )
+
+
+def idempotent(run: Run) -> bool:
+    return bool(run.changed) and not any(run.changed.values())
+
+
+def median_run(runs: list[Run]) -> Run:
+    ordered = sorted(runs, key=lambda r: r.seconds)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def stats(runs: list[Run]) -> tuple[float, float, float]:
+    seconds = [r.seconds for r in runs]
+    return statistics.median(seconds), min(seconds), max(seconds)
+
+
+def cells(runs: list[Run]) -> list[str]:
+    if not runs:
+        return ["-", "-", "-"]
+    return [f"{s:.1f}" for s in stats(runs)]
+
+
+def table(versions: list[Version]) -> None:
+    head = f"{'':16}{'':8}" + "".join(f"{v.label + ': ' + str(v.repo):>44}" for v in versions)
+    print(head)
+    for phase in ("cold", "rerun"):
+        name = "cold deploy" if phase == "cold" else "no-change rerun"
+        columns = [cells(getattr(v, phase)) for v in versions]
+        for i, stat in enumerate(("median", "min", "max")):
+            first = name if i == 0 else ""
+            print(f"{first:16}{stat:8}" + "".join(f"{c[i] + ' s':>44}" for c in columns))
+    runs = "".join(f"{str(len(v.cold)) + ' runs':>44}" for v in versions)
+    print(f"{'':16}{'n':8}{runs}")
+
+
+def slowest(version: Version, top: int) -> None:
+    for phase, runs in (("cold deploy", version.cold), ("no-change re-run", version.rerun)):
+        if not runs:
+            continue
+        run = median_run(runs)
+        print(f"{version.label} slowest tasks of the median {phase} ({run.seconds:.1f} s):")
+        for seconds, name in run.tasks[:top]:
+            print(f"    {seconds:7.2f} s  {name}")
+
+
+def ratios(a: Version, b: Version) -> None:
+    for phase, name in (("cold", "cold deploy"), ("rerun", "no-change re-run")):
+        runs_a, runs_b = getattr(a, phase), getattr(b, phase)
+        if not runs_a or not runs_b:
+            continue
+        med_a, med_b = stats(runs_a)[0], stats(runs_b)[0]
+        print(
+            f"ratio of medians, {name}: A/B = {med_a / med_b:.2f} "
+            f"(A {med_a:.1f} s, B {med_b:.1f} s; B/A = {med_b / med_a:.2f})"
+        )
+
+
+def goals(version: Version) -> None:
+    if not version.cold or not version.rerun:
+        return
+    cold, rerun = stats(version.cold)[0], stats(version.rerun)[0]
+    clean = all(idempotent(r) for r in version.rerun)
+    verdict = "changed=0 on every host in every re-run" if clean else "NOT idempotent"
+    print(
+        f"goals ({version.label}, medians of {len(version.cold)}): cold < {COLD_GOAL_S:.0f} s: "
+        f"{cold < COLD_GOAL_S} ({cold:.0f} s, max {stats(version.cold)[2]:.0f} s); "
+        f"re-run < {RERUN_GOAL_S:.0f} s: {rerun < RERUN_GOAL_S} ({rerun:.0f} s); {verdict}"
+    )
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--reps", type=int, default=3, help="runs of each version (default %(default)s)")
+    parser.add_argument("--repo", default=str(ROOT), help="checkout to run (default: this repository)")
+    parser.add_argument("--ab", metavar="OTHER_PATH", help="alternate runs with this other checkout")
     parser.add_argument("--nodes", type=int, default=config.NODE_COUNT)
     parser.add_argument("--top", type=int, default=8)
     args = parser.parse_args()
+    if args.reps < 1:
+        parser.error("--reps must be at least 1")
+    versions = [Version("A" if args.ab else "this", checkout(args.repo))]
+    if args.ab:
+        versions.append(Version("B", checkout(args.ab)))
     cli.prepare()
-    nodes.remove_all()
-    start = time.perf_counter()
-    nodes.ensure_nodes(args.nodes, "kafka-lab/debian12:latest")
-    fake_ec2.seed_cluster(config.EC2_ENDPOINT, config.CLUSTER_NAME, args.nodes)
-    print(f"fresh lab nodes: {time.perf_counter() - start:.1f} s")
-    cold_s, cold = playbook("site.yml")
-    report("cold deploy (site.yml on fresh nodes)", cold_s, cold, args.top)
-    warm_s, warm = playbook("site.yml")
-    changed = report("no-change re-run", warm_s, warm, args.top)
-    verdict = "changed=0 on every host" if changed and not any(changed.values()) else "NOT idempotent"
-    print(
-        f"goals: cold < 300 s: {cold_s < 300} ({cold_s:.0f} s); "
-        f"re-run < 30 s: {warm_s < 30} ({warm_s:.0f} s); {verdict}"
-    )
+    for v in versions:
+        print(f"{v.label}: {v.repo}")
+    failure = None
+    try:
+        for rep in range(1, args.reps + 1):
+            for version in versions:
+                repetition(version, rep, args.reps, args.nodes)
+    except BenchError as error:
+        failure = error
+    print()
+    table(versions)
+    if args.ab:
+        ratios(versions[0], versions[1])
+    print()
+    for version in versions:
+        slowest(version, args.top)
+    goals(versions[0])
+    if failure:
+        print(f"\nFAILED: {failure}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
