@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Judge a rolling restart from the cluster's side (used by the cluster and zookeeper side effects).
+
+Reads one JSON document on stdin:
+  kind       "kafka" (samples from roll_sampler.py) or "zookeeper" (samples: begin end address mode)
+  unit       systemd unit without .service
+  t0         Unix time the watch started (journal lines before it are ignored)
+  order      hosts expected to restart, in the expected order
+  hosts      {host: address sampled for that host}
+  journal    {host: `journalctl -u <unit> -o short-unix` since t0}
+  samples    the sampler's output; gaps: false skips the health-between-restarts check
+  ids        (kafka) every broker id of the cluster; host_ids: {host: broker id}
+  producer   (optional) kafka-verifiable-producer.sh output; consumed: the values read back
+Checks that every host restarted exactly once in the given order, that before each stop every host
+was seen healthy after the previous host's start (kafka: every broker registered and no partition
+under-replicated, seen by every broker; zookeeper: every member serving as leader or follower), that
+two brokers were never down at once, and that the producer lost nothing. Prints what it found; exits
+1 with the reasons when a check fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+
+def events(text: str, unit: str, t0: float) -> list[tuple[float, str]]:
+    found = []
+    for line in text.splitlines():
+        match = re.match(rf"^(\d+\.\d+) \S+ systemd\[1\]: (Stopping|Started) {re.escape(unit)}\.service", line)
+        if match and float(match.group(1)) >= t0:
+            found.append((float(match.group(1)), match.group(2)))
+    return found
+
+
+def parse_samples(kind: str, text: str) -> list[dict]:
+    rows = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 4:
+            continue
+        row = {"begin": float(parts[0]), "end": float(parts[1]), "address": parts[2], "state": " ".join(parts[3:])}
+        if kind == "kafka":
+            fields = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
+            row["live"] = {int(i) for i in fields.get("live", "").split(",") if i}
+            row["partitions"] = int(fields.get("partitions", 0))
+            row["urp"] = int(fields.get("urp", -1))
+            row["up"] = parts[3] != "down"
+        else:
+            row["up"] = parts[3] in ("leader", "follower")
+        rows.append(row)
+    return rows
+
+
+def healthy(kind: str, row: dict, ids: set[int]) -> bool:
+    if kind == "kafka":
+        return row["up"] and row["live"] == ids and row["urp"] == 0 and row["partitions"] > 0
+    return row["up"]
+
+
+def main() -> int:
+    doc = json.load(sys.stdin)
+    kind, t0, order, hosts = doc["kind"], float(doc["t0"]), doc["order"], doc["hosts"]
+    ids = {int(i) for i in doc.get("ids", [])}
+    problems: list[str] = []
+    stops, starts = {}, {}
+    for host, text in doc["journal"].items():
+        seen = events(text, doc["unit"], t0)
+        kinds = [k for _, k in seen]
+        if host in order:
+            if kinds != ["Stopping", "Started"]:
+                problems.append(f"{host}: expected one stop then one start after t0, journal has {seen}")
+                continue
+            stops[host], starts[host] = seen[0][0], seen[1][0]
+        elif seen:
+            problems.append(f"{host}: must not restart, journal has {seen}")
+    rows = parse_samples(kind, doc["samples"])
+    addresses = sorted(set(hosts.values()))
+    print(f"{len(rows)} samples; stops {stops}; starts {starts}")
+    if not problems:
+        actual = sorted(stops, key=stops.get)
+        if actual != order:
+            problems.append(f"restart order {actual}, expected {order}")
+        previous = ("the watch start", t0)
+        for host in actual if doc.get("gaps", True) else []:
+            for address in addresses:
+                good = [
+                    r for r in rows
+                    if r["address"] == address and r["begin"] > previous[1] and r["end"] < stops[host] and healthy(kind, r, ids)
+                ]
+                if not good:
+                    problems.append(
+                        f"{host} stopped at {stops[host]:.3f} but {address} was never seen healthy after "
+                        f"{previous[0]} ({previous[1]:.3f})"
+                    )
+            previous = (f"{host} started", starts[host])
+        for address in addresses if doc.get("gaps", True) else []:
+            if not any(r["address"] == address and r["begin"] > previous[1] and healthy(kind, r, ids) for r in rows):
+                problems.append(f"{address} never seen healthy after the last restart ({previous[0]})")
+    if kind == "kafka":
+        # Two brokers never down together: in each sampling round (one line per broker), at most one
+        # broker is not answering or missing from every answering broker's live set.
+        per_round = len(addresses)
+        address_id = {hosts[h]: int(i) for h, i in doc["host_ids"].items()}
+        for start in range(0, len(rows) - per_round + 1, per_round):
+            batch = rows[start : start + per_round]
+            if sorted(r["address"] for r in batch) != addresses:
+                continue
+            down = {address_id[r["address"]] for r in batch if not r["up"]}
+            live = set().union(*(r["live"] for r in batch if r["up"]))
+            down |= ids - live
+            if len(down) > 1:
+                problems.append(f"brokers {sorted(down)} down together at {batch[0]['begin']:.3f}")
+                break
+    if doc.get("producer") is not None:
+        acked, failed, stamps = set(), [], []
+        for line in doc["producer"].splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("name") == "producer_send_success":
+                acked.add(event["value"])
+                stamps.append(event["timestamp"] / 1000)
+            elif event.get("name") == "producer_send_error":
+                failed.append(event)
+        consumed = set(doc["consumed"].split())
+        lost = acked - consumed
+        print(f"producer: {len(acked)} acknowledged, {len(failed)} failed; {len(consumed)} read back")
+        if failed:
+            problems.append(f"{len(failed)} sends failed, first: {failed[0]}")
+        if lost:
+            problems.append(f"{len(lost)} acknowledged messages not read back, e.g. {sorted(lost)[:10]}")
+        if stops and starts:
+            first_stop, last_start = min(stops.values()), max(starts.values())
+            if not [s for s in stamps if s < first_stop] or not [s for s in stamps if s > last_start]:
+                problems.append("the producer did not run through the whole roll (no ack before the first stop or after the last start)")
+            if not [s for s in stamps if first_stop < s < last_start]:
+                problems.append("no message acknowledged during the roll")
+    for problem in problems:
+        print("FAIL:", problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
