@@ -4,13 +4,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: kafka_topic
-short_description: Declare Kafka topics with the cluster's own command-line tools
+short_description: Declare Kafka topics with the Kafka CLI tools or an admin client
 description:
   - Brings a list of topics to the declared state in one pass - creates missing topics, raises partition
     counts, sets or removes topic configs, and deletes topics declared absent when O(allow_delete) is true.
-  - Talks to the cluster with C(kafka-topics.sh) and C(kafka-configs.sh) of the installed Kafka
-    (C(--bootstrap-server), never the C(--zookeeper) flag removed in Kafka 3.0); no Python package is
-    needed on the host.
+  - With O(client=cli) (the default), talks to the cluster with C(kafka-topics.sh) and C(kafka-configs.sh)
+    of the installed Kafka (C(--bootstrap-server), never the C(--zookeeper) flag removed in Kafka 3.0); no
+    Python package is needed on the host, but every tool call starts a JVM.
+  - With O(client=admin), talks to the cluster with confluent-kafka's C(AdminClient) (no JVM); the host
+    running the module (typically the control node, with C(delegate_to)) needs the C(confluent-kafka)
+    package and must reach the brokers. Plans, checks, return values, check mode and diff are the same.
   - Plans everything and validates everything before applying anything - lowering partitions, changing a
     replication factor (a reassignment, not implemented), a replication factor above the live brokers, an
     illegal name, names colliding on C(.)/C(_), or an unknown config key fail with no change at all.
@@ -52,13 +55,31 @@ options:
     description: Broker(s) to talk to, C(host:port[,host:port]).
     type: str
     required: true
+  client:
+    description:
+      - C(cli) runs the installed Kafka tools (a JVM per call); C(admin) uses confluent-kafka's AdminClient.
+    type: str
+    choices: [cli, admin]
+    default: cli
   kafka_home:
-    description: Kafka installation whose C(bin/) tools are used.
+    description: Kafka installation whose C(bin/) tools are used (O(client=cli)).
     type: path
     default: /opt/kafka
   command_config:
-    description: Client properties file for the tools (TLS/SASL settings).
+    description:
+      - Client properties file (TLS/SASL settings) - passed to the tools as C(--command-config) with
+        O(client=cli); read (C(key=value) lines) into the AdminClient configuration with O(client=admin),
+        so its keys must then be librdkafka properties (such as C(security.protocol)).
     type: path
+  client_config:
+    description:
+      - Further AdminClient properties (O(client=admin) only), applied over those of O(command_config).
+    type: dict
+    default: {}
+  timeout:
+    description: Seconds to wait for each admin request and for applied changes to show (O(client=admin)).
+    type: int
+    default: 30
   allow_delete:
     description: Allow deleting topics declared with O(topics[].state=absent).
     type: bool
@@ -85,6 +106,18 @@ EXAMPLES = r"""
           cleanup.policy: [compact, delete]
   check_mode: true
   diff: true
+
+- name: The same through the admin client, from the control node (no JVM)
+  kafka_aws.kafka.kafka_topic:
+    client: admin
+    bootstrap_server: 10.0.1.10:9092,10.0.2.10:9092
+    client_config:
+      security.protocol: PLAINTEXT
+    topics:
+      - name: orders
+        partitions: 12
+  delegate_to: localhost
+  run_once: true
 """
 
 RETURN = r"""
@@ -99,10 +132,16 @@ topics:
   type: dict
 """
 
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_admin import (
+    AdminBackend,
+    client_settings,
+    read_properties,
+)
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics import (
     TOPIC_CONFIG_KEYS,
     Change,
@@ -153,7 +192,7 @@ class Kafka:
                 )
         return [out for _, out, _ in results]
 
-    def describe(self) -> dict[str, Topic]:
+    def describe(self, names: list[str] | None = None) -> dict[str, Topic]:
         """Partitions and replication from kafka-topics, configs from the topics' own overrides."""
         described, dynamic = self.run_all(
             [("kafka-topics.sh", "--describe"), ("kafka-configs.sh", "--entity-type", "topics", "--describe")]
@@ -163,6 +202,9 @@ class Kafka:
         for name, topic in topics.items():
             topic.configs = overrides.get(name, {})
         return topics
+
+    def settle(self, changes: list[Change], names: list[str]) -> dict[str, Topic]:
+        return self.describe(names)
 
     def live_brokers(self) -> int:
         return len(parse_broker_ids(self.run("kafka-broker-api-versions.sh")))
@@ -199,7 +241,30 @@ class Kafka:
             self.run("kafka-topics.sh", "--delete", "--topic", change.name)
 
 
-def known_keys(kafka: Kafka, specs: list[dict[str, Any]], existing: dict[str, Any]) -> set[str]:
+def admin_backend(module: AnsibleModule) -> AdminBackend:
+    """The admin client, configured from command_config's properties and client_config."""
+    try:
+        import confluent_kafka  # noqa: F401 (only needed on this path)
+    except ImportError:
+        module.fail_json(
+            msg=missing_required_lib("confluent-kafka", reason="for client=admin"),
+            exception=traceback.format_exc(),
+        )
+    properties: dict[str, str] = {}
+    path = module.params["command_config"]
+    if path:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                properties = read_properties(handle.read())
+        except OSError as exc:
+            module.fail_json(msg=f"can't read command_config {path}: {exc}")
+    settings = client_settings(module.params["bootstrap_server"], properties, module.params["client_config"])
+    return AdminBackend.connect(settings, module.fail_json, float(module.params["timeout"]))
+
+
+def known_keys(
+    kafka: Kafka | AdminBackend, specs: list[dict[str, Any]], existing: dict[str, Any]
+) -> set[str]:
     """The documented keys, widened by the cluster's own list when a declared key is not in it."""
     declared = {k for spec in specs for k in desired_configs(spec)}
     keys = set(TOPIC_CONFIG_KEYS)
@@ -224,16 +289,20 @@ def main() -> None:
                 },
             },
             "bootstrap_server": {"type": "str", "required": True},
+            "client": {"type": "str", "choices": ["cli", "admin"], "default": "cli"},
             "kafka_home": {"type": "path", "default": "/opt/kafka"},
             "command_config": {"type": "path"},
+            "client_config": {"type": "dict", "default": {}},
+            "timeout": {"type": "int", "default": 30},
             "allow_delete": {"type": "bool", "default": False},
             "prune_configs": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
-    kafka = Kafka(module)
+    kafka = admin_backend(module) if module.params["client"] == "admin" else Kafka(module)
     specs = module.params["topics"]
-    existing = kafka.describe()
+    names = [s["name"] for s in specs]
+    existing = kafka.describe(names)
     creates_with_rf = any(
         s["state"] == "present" and s["name"] not in existing and s.get("replication_factor") for s in specs
     )
@@ -247,8 +316,7 @@ def main() -> None:
     if changes and not module.check_mode:
         for change in changes:
             kafka.apply(change)
-        existing = kafka.describe()
-    names = [s["name"] for s in specs]
+        existing = kafka.settle(changes, names)
     result: dict[str, Any] = {
         "changed": bool(changes),
         "changes": [

@@ -1,0 +1,190 @@
+"""The kafka_topic module's admin-client backend: the cluster through confluent-kafka's AdminClient.
+
+Only the I/O lives here; the rules (validate, plan) stay in kafka_topics.py. confluent_kafka is
+imported when the backend is built, never at import time, so the module still runs on a host
+without it when the CLI backend is used.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics import Change, Topic
+
+# ConfigSource.DYNAMIC_TOPIC_CONFIG in Kafka's protocol (and confluent_kafka's enum): a topic's own
+# override, what `kafka-configs.sh --entity-type topics --describe` lists.
+DYNAMIC_TOPIC_CONFIG = 1
+
+
+def read_properties(text: str) -> dict[str, str]:
+    """`key=value` (or `key: value`) lines of a Java client properties file; `#`/`!` comments."""
+    props: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#!":
+            continue
+        cut = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
+        if cut < 0:
+            props[line] = ""
+            continue
+        props[line[:cut].strip()] = line[cut + 1 :].strip()
+    return props
+
+
+def client_settings(
+    bootstrap: str, properties: dict[str, str], extra: dict[str, Any] | None
+) -> dict[str, str]:
+    """The AdminClient configuration: the properties file's settings, then `extra`, then bootstrap."""
+    settings = dict(properties)
+    settings.update({str(k): str(v) for k, v in (extra or {}).items()})
+    settings["bootstrap.servers"] = bootstrap
+    return settings
+
+
+def kafka_error(exc: BaseException) -> str:
+    """The broker's or librdkafka's own words for a failed request."""
+    if isinstance(exc, FutureTimeout):
+        return "no answer before the timeout"
+    err = exc.args[0] if exc.args else None
+    if hasattr(err, "str") and hasattr(err, "name"):
+        return f"{err.name()}: {err.str()}"
+    return str(exc) or type(exc).__name__
+
+
+class AdminBackend:
+    """The cluster through an AdminClient: one client, no JVM, the same reads and writes as the CLI."""
+
+    def __init__(
+        self,
+        client: Any,
+        fail: Callable[..., Any],
+        timeout: float = 30.0,
+        api: Any = None,
+    ) -> None:
+        self.client = client
+        self.fail = fail  # module.fail_json: does not return
+        self.timeout = timeout
+        self.api = api  # confluent_kafka.admin (classes for requests); a stand-in in unit tests
+        self._metadata: Any = None
+
+    @classmethod
+    def connect(cls, settings: dict[str, str], fail: Callable[..., Any], timeout: float) -> AdminBackend:
+        from confluent_kafka import KafkaException, admin  # only on this path
+
+        try:
+            client = admin.AdminClient(settings)
+        except (KafkaException, ValueError, TypeError) as exc:
+            fail(msg=f"admin client configuration refused: {kafka_error(exc)}")
+        return cls(client, fail, timeout, admin)
+
+    def wait(self, future: Any, what: str) -> Any:
+        try:
+            return future.result(timeout=self.timeout)
+        except Exception as exc:  # KafkaException, a timeout, or what librdkafka raises
+            self.fail(msg=f"{what} failed: {kafka_error(exc)}")
+
+    def metadata(self) -> Any:
+        try:
+            self._metadata = self.client.list_topics(timeout=self.timeout)
+        except Exception as exc:
+            self.fail(msg=f"reading the cluster metadata failed: {kafka_error(exc)}")
+        return self._metadata
+
+    def describe(self, names: list[str] | None = None) -> dict[str, Topic]:
+        """Partitions and replication from the metadata, configs from the topics' own overrides.
+
+        Overrides are read for `names` (every topic when None): the only topics whose configs the
+        module compares or returns.
+        """
+        topics: dict[str, Topic] = {}
+        for name, meta in self.metadata().topics.items():
+            partitions = meta.partitions or {}
+            if not partitions:  # an error (e.g. being deleted) and nothing to describe
+                continue
+            first = partitions[min(partitions)]
+            topics[name] = Topic(name, len(partitions), len(first.replicas))
+        wanted = sorted(topics if names is None else {n for n in names if n in topics})
+        for name, entries in self.configs(wanted).items():
+            topics[name].configs = {
+                key: "null" if entry.value is None else str(entry.value)
+                for key, entry in entries.items()
+                if getattr(entry.source, "value", entry.source) == DYNAMIC_TOPIC_CONFIG
+            }
+        return topics
+
+    def configs(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        """Every config entry of each topic (describe_configs), by topic."""
+        if not names:
+            return {}
+        resources = [self.api.ConfigResource(self.api.ResourceType.TOPIC, name) for name in names]
+        futures = self.client.describe_configs(resources, request_timeout=self.timeout)
+        return {
+            resource.name: self.wait(future, f"describing the configs of topic {resource.name!r}")
+            for resource, future in futures.items()
+        }
+
+    def live_brokers(self) -> int:
+        metadata = self._metadata if self._metadata is not None else self.metadata()
+        return len(metadata.brokers)
+
+    def config_keys(self, topic: str) -> set[str]:
+        return set(self.configs([topic]).get(topic, {}))
+
+    def apply(self, change: Change) -> None:
+        api, name, wait = self.api, change.name, self.timeout
+        if change.action == "create":
+            new = api.NewTopic(
+                name,
+                num_partitions=change.partitions or -1,  # -1: the broker's num.partitions
+                replication_factor=change.replication_factor or -1,  # default.replication.factor
+                config=dict(change.set_configs),
+            )
+            futures = self.client.create_topics([new], operation_timeout=wait, request_timeout=wait)
+            self.wait(futures[name], f"creating topic {name!r}")
+        elif change.action == "partitions":
+            new = api.NewPartitions(name, int(change.partitions))
+            futures = self.client.create_partitions([new], operation_timeout=wait, request_timeout=wait)
+            self.wait(futures[name], f"adding partitions to topic {name!r}")
+        elif change.action == "configs":
+            entries = [
+                api.ConfigEntry(k, v, incremental_operation=api.AlterConfigOpType.SET)
+                for k, v in sorted(change.set_configs.items())
+            ] + [
+                api.ConfigEntry(k, None, incremental_operation=api.AlterConfigOpType.DELETE)
+                for k in change.delete_configs
+            ]
+            resource = api.ConfigResource(api.ResourceType.TOPIC, name, incremental_configs=entries)
+            futures = self.client.incremental_alter_configs([resource], request_timeout=wait)
+            for future in futures.values():
+                self.wait(future, f"changing the configs of topic {name!r}")
+        elif change.action == "delete":
+            futures = self.client.delete_topics([name], operation_timeout=wait, request_timeout=wait)
+            self.wait(futures[name], f"deleting topic {name!r}")
+
+    def settle(self, changes: list[Change], names: list[str], pause: float = 0.3) -> dict[str, Topic]:
+        """Describe again until every applied change shows (metadata reaches brokers asynchronously)."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            topics = self.describe(names)
+            if all(shows(change, topics) for change in changes) or time.monotonic() >= deadline:
+                return topics
+            time.sleep(pause)
+
+
+def shows(change: Change, topics: dict[str, Topic]) -> bool:
+    """Whether a description reflects an applied change."""
+    topic = topics.get(change.name)
+    if change.action == "delete":
+        return topic is None
+    if topic is None:
+        return False
+    if change.action == "create":
+        return (not change.partitions or topic.partitions == change.partitions) and all(
+            topic.configs.get(k) == v for k, v in change.set_configs.items()
+        )
+    if change.action == "partitions":
+        return topic.partitions >= int(change.partitions or 0)
+    return topic.configs == dict((change.after or {}).get("configs", {}))
