@@ -28,7 +28,9 @@ import sys
 def events(text: str, unit: str, t0: float) -> list[tuple[float, str]]:
     found = []
     for line in text.splitlines():
-        match = re.match(rf"^(\d+\.\d+) \S+ systemd\[1\]: (Stopping|Started) {re.escape(unit)}\.service", line)
+        match = re.match(
+            rf"^(\d+\.\d+) \S+ systemd\[1\]: (Stopping|Started) {re.escape(unit)}\.service", line
+        )
         if match and float(match.group(1)) >= t0:
             found.append((float(match.group(1)), match.group(2)))
     return found
@@ -40,7 +42,12 @@ def parse_samples(kind: str, text: str) -> list[dict]:
         parts = line.split()
         if len(parts) < 4:
             continue
-        row = {"begin": float(parts[0]), "end": float(parts[1]), "address": parts[2], "state": " ".join(parts[3:])}
+        row = {
+            "begin": float(parts[0]),
+            "end": float(parts[1]),
+            "address": parts[2],
+            "state": " ".join(parts[3:]),
+        }
         if kind == "kafka":
             fields = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
             row["live"] = {int(i) for i in fields.get("live", "").split(",") if i}
@@ -86,8 +93,12 @@ def main() -> int:
         for host in actual if doc.get("gaps", True) else []:
             for address in addresses:
                 good = [
-                    r for r in rows
-                    if r["address"] == address and r["begin"] > previous[1] and r["end"] < stops[host] and healthy(kind, r, ids)
+                    r
+                    for r in rows
+                    if r["address"] == address
+                    and r["begin"] > previous[1]
+                    and r["end"] < stops[host]
+                    and healthy(kind, r, ids)
                 ]
                 if not good:
                     problems.append(
@@ -96,7 +107,9 @@ def main() -> int:
                     )
             previous = (f"{host} started", starts[host])
         for address in addresses if doc.get("gaps", True) else []:
-            if not any(r["address"] == address and r["begin"] > previous[1] and healthy(kind, r, ids) for r in rows):
+            if not any(
+                r["address"] == address and r["begin"] > previous[1] and healthy(kind, r, ids) for r in rows
+            ):
                 problems.append(f"{address} never seen healthy after the last restart ({previous[0]})")
     if kind == "kafka":
         # Two brokers never down together: in each sampling round (one line per broker), at most one
@@ -135,7 +148,10 @@ def main() -> int:
         if stops and starts:
             first_stop, last_start = min(stops.values()), max(starts.values())
             if not [s for s in stamps if s < first_stop] or not [s for s in stamps if s > last_start]:
-                problems.append("the producer did not run through the whole roll (no ack before the first stop or after the last start)")
+                problems.append(
+                    "the producer did not run through the whole roll "
+                    "(no ack before the first stop or after the last start)"
+                )
             if not [s for s in stamps if first_stop < s < last_start]:
                 problems.append("no message acknowledged during the roll")
     for problem in problems:
