@@ -27,7 +27,7 @@ def run_role(tmp_path: Path, **role_vars) -> subprocess.CompletedProcess:
                     "connection": "local",
                     "gather_facts": False,
                     "vars": {"ansible_python_interpreter": sys.executable},
-                    "roles": [{"role": "apache_release", "vars": role_vars}],
+                    "roles": [{"role": "kafka_aws.kafka.apache_release", "vars": role_vars}],
                 }
             ]
         )
