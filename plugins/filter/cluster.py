@@ -40,18 +40,20 @@ def advertised_host(entry: Mapping[str, Any], host_vars: Mapping[str, Any]) -> s
     return str(value) if value else None
 
 
+def advertised_endpoint(entry: Mapping[str, Any], host_vars: Mapping[str, Any], host: str) -> str:
+    """`host:port` a listener advertises for one host (IPv6 bracketed, advertised_port when set)."""
+    address = advertised_host(entry, host_vars)
+    if address is None:
+        raise AnsibleFilterError(
+            f"{host}: listener {entry['name']} advertises {entry.get('advertise')}, which it lacks"
+        )
+    return f"{bracket(address)}:{entry.get('advertised_port') or entry['port']}"
+
+
 def advertised_listeners(listeners: Iterable[Mapping[str, Any]], host_vars: Mapping[str, Any]) -> list[str]:
     """`NAME://host:port` for each listener, as advertised.listeners wants them."""
-    out = []
-    for entry in listeners:
-        host = advertised_host(entry, host_vars)
-        if host is None:
-            raise AnsibleFilterError(
-                f"listener {entry['name']} advertises {entry.get('advertise')}, which this host does not have"
-            )
-        port = entry.get("advertised_port") or entry["port"]
-        out.append(f"{entry['name']}://{bracket(host)}:{port}")
-    return out
+    host = str(host_vars.get("inventory_hostname", "this host"))
+    return [f"{entry['name']}://{advertised_endpoint(entry, host_vars, host)}" for entry in listeners]
 
 
 def bracket(host: str) -> str:
@@ -66,17 +68,12 @@ def bootstrap_servers(
 
     A host's own kafka_listeners (inventory variables, templated for that host) win over `listeners`.
     """
-    out = []
-    for host in hosts:
-        host_vars = hostvars[host]
-        entry = listener(host_vars.get("kafka_listeners") or listeners, name)
-        address = advertised_host(entry, host_vars)
-        if address is None:
-            raise AnsibleFilterError(
-                f"{host}: listener {name} advertises {entry.get('advertise')}, which it lacks"
-            )
-        out.append(f"{bracket(address)}:{entry.get('advertised_port') or entry['port']}")
-    return out
+    return [
+        advertised_endpoint(
+            listener(hostvars[host].get("kafka_listeners") or listeners, name), hostvars[host], host
+        )
+        for host in hosts
+    ]
 
 
 def missing_advertised(
