@@ -7,13 +7,15 @@ module: service_gate
 short_description: Wait until a health check passes on the host, failing at once when the service dies
 description:
   - Runs O(check) on the host every O(interval) seconds until it passes (exit status 0, and O(pattern)
-    found in its output when given, or its output empty when O(expect_empty) is true), then returns at
-    once. The whole wait is one module run, so one round trip per host however long it waits.
+    found in its output when given, or its output empty when O(expect_empty) is true, or the KRaft
+    quorum it describes healthy when O(quorum) is given), then returns at once. The whole wait is one
+    module run, so one round trip per host however long it waits.
   - While waiting it watches the systemd unit O(service), when given. A unit that exits and is being
     restarted by systemd (a crash loop), or that is failed or inactive, fails the gate at once, with the
     last lines of the unit's journal in the message; a broken service never costs the whole O(timeout).
   - When the check does not pass within O(timeout) seconds the module fails with the check's last output
-    (and the journal's last lines when O(service) is set).
+    (and the journal's last lines when O(service) is set; with O(quorum), what was wrong with the quorum
+    at the last try).
   - Never changes anything; the result is C(changed=false).
 version_added: "0.2.0"
 author: kafka-aws
@@ -29,6 +31,32 @@ options:
     description: Pass only when the check prints nothing (e.g. no under-replicated partitions).
     type: bool
     default: false
+  quorum:
+    description:
+      - Read the check's output as that of C(kafka-metadata-quorum.sh --bootstrap-controller HOST:PORT
+        describe --replication --human-readable) (Kafka 3.9 and 4.x) and pass only when the KRaft quorum
+        is healthy, e.g. before and after restarting a controller.
+      - Healthy means exactly one Leader; every id of O(quorum.voters) listed as Leader or Follower (not
+        missing, not only an Observer); no Leader or Follower outside O(quorum.voters); and every voter at
+        most O(quorum.max_lag) records behind the leader and, the leader aside, last caught up at most
+        O(quorum.max_lag_ms) ago (a voter whose last catch-up time is not shown is not caught up).
+      - Mutually exclusive with O(pattern) and O(expect_empty).
+    type: dict
+    version_added: "0.3.0"
+    suboptions:
+      voters:
+        description: Node ids of the controllers that must form the quorum's voters (the inventory's).
+        type: list
+        elements: int
+        required: true
+      max_lag:
+        description: Most records a voter may be behind the leader's log end offset (the C(Lag) column).
+        type: int
+        default: 10
+      max_lag_ms:
+        description: Most milliseconds since a voter last caught up (C(LastCaughtUpTimestamp)).
+        type: int
+        default: 5000
   service:
     description: systemd unit to watch for a crash loop while waiting (e.g. C(kafka.service)).
     type: str
@@ -58,6 +86,19 @@ EXAMPLES = r"""
     service: kafka.service
     timeout: 180
     what: broker 1 registered
+
+- name: Wait until the KRaft quorum has one leader and voters 1, 2 and 3 caught up (controller 2 restarted)
+  kafka_aws.kafka.service_gate:
+    check: >-
+      /opt/kafka/bin/kafka-metadata-quorum.sh --bootstrap-controller 10.0.1.10:9093
+      describe --replication --human-readable
+    quorum:
+      voters: [1, 2, 3]
+      max_lag: 10
+      max_lag_ms: 5000
+    service: kafka.service
+    timeout: 180
+    what: one active controller and voters 1, 2, 3 caught up
 """
 
 RETURN = r"""
@@ -81,6 +122,10 @@ import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.kraft_quorum import (
+    parse_replication,
+    quorum_problems,
+)
 
 
 def unit_state(module: AnsibleModule, unit: str) -> dict[str, str]:
@@ -123,12 +168,20 @@ def run_check(check: str, timeout: float) -> tuple[int, str]:
     return done.returncode, done.stdout
 
 
-def passed(params: dict[str, Any], rc: int, stdout: str) -> bool:
+def problems(params: dict[str, Any], rc: int, stdout: str) -> list[str]:
+    """Why the check did not pass (empty when it passed): its exit status, the pattern or output it
+    lacks, or each problem of the KRaft quorum it describes."""
     if rc != 0:
-        return False
+        return [f"the check exited with status {rc}"]
+    quorum = params.get("quorum")
+    if quorum:
+        rows = parse_replication(stdout)
+        return quorum_problems(rows, quorum["voters"], quorum["max_lag"], quorum["max_lag_ms"])
     if params["expect_empty"]:
-        return stdout.strip() == ""
-    return params["pattern"] is None or re.search(params["pattern"], stdout) is not None
+        return [] if stdout.strip() == "" else ["the check printed something"]
+    if params["pattern"] is None or re.search(params["pattern"], stdout) is not None:
+        return []
+    return [f"the check's output lacks {params['pattern']!r}"]
 
 
 def fail(module: AnsibleModule, message: str, result: dict[str, Any]) -> None:
@@ -145,13 +198,21 @@ def main() -> None:
             "check": {"type": "str", "required": True},
             "pattern": {"type": "str"},
             "expect_empty": {"type": "bool", "default": False},
+            "quorum": {
+                "type": "dict",
+                "options": {
+                    "voters": {"type": "list", "elements": "int", "required": True},
+                    "max_lag": {"type": "int", "default": 10},
+                    "max_lag_ms": {"type": "int", "default": 5000},
+                },
+            },
             "service": {"type": "str"},
             "timeout": {"type": "int", "default": 180},
             "interval": {"type": "float", "default": 1},
             "journal_lines": {"type": "int", "default": 20},
             "what": {"type": "str", "default": "the health check"},
         },
-        mutually_exclusive=[("pattern", "expect_empty")],
+        mutually_exclusive=[("pattern", "expect_empty", "quorum")],
         supports_check_mode=True,
     )
     params, unit = module.params, module.params["service"]
@@ -173,15 +234,17 @@ def main() -> None:
         rc, stdout = run_check(params["check"], deadline - time.monotonic())
         tries += 1
         result.update(tries=tries, stdout=stdout, elapsed=round(time.monotonic() - start, 1))
-        if passed(params, rc, stdout):
+        wrong = problems(params, rc, stdout)
+        if not wrong:
             module.exit_json(**result)
         if time.monotonic() + params["interval"] > deadline:
-            fail(
-                module,
+            message = (
                 f"{params['what']} not reached within {params['timeout']}s (last check exit status {rc}, "
-                f"output: {stdout.strip()[-2000:] or '(none)'}).",
-                result,
+                f"output: {stdout.strip()[-2000:] or '(none)'})."
             )
+            if params["quorum"] and rc == 0:
+                message += "\nQuorum problems at the last try:\n" + "\n".join(f"- {w}" for w in wrong)
+            fail(module, message, result)
         time.sleep(params["interval"])
 
 
