@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.kafka_aws.kafka.plugins.module_utils import cluster_rules
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import id_problem
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics import TOPIC_CONFIG_KEYS, validate
 
@@ -117,6 +118,21 @@ def id_problems(hosts: Iterable[str], hostvars: Mapping[str, Any], variable: str
     return problems
 
 
+def node_id_problems(hosts: Iterable[str], hostvars: Mapping[str, Any]) -> list[str]:
+    """One message per host whose node id is missing, invalid or ambiguous, then per node id two hosts share.
+
+    Controller and broker ids share one namespace: a host's node id is its kafka_node_id, else its
+    kafka_broker_id. A host with neither is reported ("has neither kafka_node_id nor kafka_broker_id"), as
+    is a value outside its bound, a host whose two values differ (a broker's node id is its broker id)
+    and two hosts with the same node id. The rule is module_utils/cluster_rules.py's, which the
+    kafka_ec2 inventory plugin applies to the tags.
+    """
+    return cluster_rules.node_id_problems(
+        (host, plain(hostvars[host].get("kafka_broker_id")), plain(hostvars[host].get("kafka_node_id")))
+        for host in hosts
+    )
+
+
 def managed_overrides(overrides: Mapping[str, Any], managed: Mapping[str, str]) -> list[str]:
     """`key (set X instead)` for each key of `overrides` that the role manages itself."""
     out = []
@@ -201,6 +217,7 @@ class FilterModule:
             "bootstrap_servers": bootstrap_servers,
             "missing_advertised": missing_advertised,
             "id_problems": id_problems,
+            "node_id_problems": node_id_problems,
             "managed_overrides": managed_overrides,
             "folders": folders,
             "profile_problems": profile_problems,

@@ -16,6 +16,15 @@ description:
     kafka role raises C(reserved.broker.max.id) to fit) and C(zookeeper:myid) (1-255) give the ids,
     unique in the cluster and written in plain digits (C(01), C(+7), C(' 7 ') and C(7.0) are refused);
     C(Name) gives the inventory hostname."
+  - "Node ids (KRaft): a broker's node id is its broker id. A broker may carry C(kafka:node-id) instead of
+    C(kafka:broker-id) (a KRaft cluster's brokers, C(kafka:role=controller,broker) nodes): it then gets
+    C(kafka_node_id) and no C(kafka_broker_id). A broker with neither tag is an error (or gets a derived
+    broker id, O(derive_missing_ids)). A host carrying both tags with different values is an error naming
+    the instance and both tags. Controller and broker ids share one namespace: a host's node id is its
+    C(kafka_node_id), else its C(kafka_broker_id), and two hosts with the same node id are an error naming
+    both instances (a controller's C(kafka:node-id) equal to another host's C(kafka:broker-id) included, in a
+    ZooKeeper-to-KRaft migration too). The roles check the same rule (filter
+    C(kafka_aws.kafka.node_id_problems))."
   - "Members that are not running: instances in state C(pending), C(running), C(stopping) or C(stopped)
     are members (C(shutting-down) and C(terminated) ones never are). A member that is not running is an
     error naming it, since leaving it out would shrink the ZooKeeper ensemble and the broker list in the
@@ -23,7 +32,8 @@ description:
     and is also put in the group C(not_running) with the host variable C(kafka_ec2_state), so that
     playbooks can target C(<group>:!not_running)."
   - "Host variables, few and each stated once: C(kafka_host_address) (the private IPv4 address,
-    which services bind to and advertise), C(kafka_broker_id), C(zookeeper_myid), C(kafka_node_id),
+    which services bind to and advertise), C(kafka_broker_id) (brokers, unless tagged with a node id
+    only), C(zookeeper_myid), C(kafka_node_id) (controllers, and any host with a node id tag),
     C(kafka_rack) (the availability zone ID by default), C(kafka_cluster_name), and the namespaced
     EC2 facts C(kafka_ec2_instance_id), C(kafka_ec2_instance_type), C(kafka_ec2_region),
     C(kafka_ec2_availability_zone), C(kafka_ec2_subnet_id), C(kafka_ec2_vpc_id),
@@ -136,7 +146,7 @@ options:
     type: str
     default: "kafka:role"
   broker_id_tag:
-    description: Tag key holding a broker's id.
+    description: Tag key holding a broker's id (a KRaft broker may carry O(node_id_tag) instead).
     type: str
     default: "kafka:broker-id"
   myid_tag:
@@ -144,7 +154,7 @@ options:
     type: str
     default: "zookeeper:myid"
   node_id_tag:
-    description: Tag key holding a KRaft node id.
+    description: Tag key holding a KRaft node id (controllers; a broker tagged with it needs no broker id).
     type: str
     default: "kafka:node-id"
   derive_missing_ids:
@@ -153,6 +163,8 @@ options:
         IPv4 address C(a.b.c.d), never on list order or launch time, so adding or replacing an instance never
         renumbers another - broker and node ids are C(c*256+d), a myid is C(d). Two hosts deriving the same id
         are an error naming both.
+      - A broker tagged with a node id only needs no broker id. A controller that is also a broker and has a
+        broker id (tagged or derived) takes it as its node id, since a broker's node id is its broker id.
     type: bool
     default: false
   zookeeper_allow_even_ensemble:
@@ -216,7 +228,7 @@ from xml.etree import ElementTree
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import parse_id
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import node_id_problems, parse_id
 
 try:
     from ansible.template import trust_as_template
@@ -792,12 +804,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         ipv6 = instance_address(instance, "ipv6-address", tags)
         if ipv6:
             host_vars["kafka_ec2_ipv6_address"] = ipv6
-        if "broker" in roles:
+        node_tagged = self.get_option("node_id_tag") in tags
+        # A broker's node id is its broker id: a broker tagged with a node id only (KRaft) needs no other.
+        if "broker" in roles and (self.get_option("broker_id_tag") in tags or not node_tagged):
             host_vars["kafka_broker_id"] = self.host_id(instance, tags, "kafka_broker_id", "broker_id_tag")
         if "zookeeper" in roles:
             host_vars["zookeeper_myid"] = self.host_id(instance, tags, "zookeeper_myid", "myid_tag")
-        if "controller" in roles or (self.get_option("node_id_tag") in tags):
-            host_vars["kafka_node_id"] = self.host_id(instance, tags, "kafka_node_id", "node_id_tag")
+        if node_tagged or "controller" in roles:
+            if not node_tagged and "kafka_broker_id" in host_vars and self.get_option("derive_missing_ids"):
+                host_vars["kafka_node_id"] = host_vars["kafka_broker_id"]  # derived: the broker id it has
+            else:
+                host_vars["kafka_node_id"] = self.host_id(instance, tags, "kafka_node_id", "node_id_tag")
         if self.get_option("include_raw_instance"):
             host_vars["kafka_ec2_instance"] = json.loads(json.dumps(instance, default=str))
         return {
@@ -836,6 +853,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         ):
             members = [h for h in hosts if var in h["vars"]]
             self.check_unique(members, lambda h, v=var: h["vars"][v], var, self.get_option(tag_option))
+        self.check_node_ids(hosts)
         roles = {r for h in hosts for r in h["roles"]}
         zookeepers = sum("zookeeper" in h["roles"] for h in hosts)
         if "broker" in roles and not roles & {"zookeeper", "controller"}:
@@ -849,6 +867,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "an even ensemble tolerates no more failures than one fewer. Use an odd number or set "
                 "zookeeper_allow_even_ensemble: true"
             )
+
+    def check_node_ids(self, hosts: list[dict[str, Any]]) -> None:
+        """One id namespace: no two hosts share a node id (kafka_node_id, else kafka_broker_id).
+
+        A host with both has them equal (a broker's node id is its broker id). The rule is
+        module_utils/cluster_rules.py's node_id_problems, which the kafka role applies to its variables.
+        """
+        problems = node_id_problems(
+            (
+                (
+                    "instance "
+                    + described(
+                        {"InstanceId": h["vars"]["kafka_ec2_instance_id"]}, h["vars"]["kafka_ec2_tags"]
+                    ),
+                    h["vars"].get("kafka_broker_id"),
+                    h["vars"].get("kafka_node_id"),
+                )
+                for h in hosts
+                if "kafka_broker_id" in h["vars"] or "kafka_node_id" in h["vars"]
+            ),
+            broker_id_name=f"tag {self.get_option('broker_id_tag')}",
+            node_id_name=f"tag {self.get_option('node_id_tag')}",
+            kind="tag",
+        )
+        if problems:
+            raise AnsibleError(f"kafka_ec2: {'; '.join(problems)}")
 
     @staticmethod
     def check_unique(hosts: list[dict[str, Any]], key: Any, what: str, tag: str) -> None:

@@ -7,6 +7,8 @@ API:
   ID_BOUNDS: host variable -> (lowest, highest) id, both inclusive.
   parse_id(var, value) -> int | str: the id as an int, or a problem string saying what is wrong.
   id_problem(var, value) -> str | None: the problem string, or None for a valid id.
+  node_id_problems(hosts) -> list[str]: what is wrong with the node ids of (host, broker id, node id)
+    triples: bad values, a broker id and node id that differ, two hosts with the same node id.
 
 An id is canonical: an int (not a bool), or a string of ASCII digits without sign, spaces or
 leading zeros (`^[1-9][0-9]*$`): `7` and `"7"` are accepted, `"01"`, `" 7 "`, `"+7"`, `"7.0"` and
@@ -16,6 +18,7 @@ leading zeros (`^[1-9][0-9]*$`): `7` and `"7"` are accepted, `"01"`, `" 7 "`, `"
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 INT32_MAX = 2147483647
 
@@ -62,3 +65,47 @@ def id_problem(var: str, value: object) -> str | None:
     """None when `value` is a valid `var`, else what is wrong with it."""
     parsed = parse_id(var, value)
     return parsed if isinstance(parsed, str) else None
+
+
+def node_id_problems(
+    hosts: Iterable[tuple[str, object, object]],
+    broker_id_name: str = "kafka_broker_id",
+    node_id_name: str = "kafka_node_id",
+    kind: str = "variable",
+) -> list[str]:
+    """One message per problem with the node ids of `hosts`, (host, broker id or None, node id or None).
+
+    Controller and broker ids share one namespace (KRaft, and ZooKeeper-to-KRaft migration): a host's
+    node id is its node id when set, else its broker id, and no two hosts may have the same one. A host
+    with both must have them equal (a broker's node id is its broker id). Each value must be a valid id
+    (parse_id), and a host with neither is reported. `broker_id_name`, `node_id_name` and `kind` name
+    the two values in messages (the inventory plugin passes its tags: "tag kafka:broker-id", ..., "tag").
+    """
+    problems: list[str] = []
+    seen: dict[int, str] = {}
+    for host, broker_value, node_value in hosts:
+        if broker_value is None and node_value is None:
+            problems.append(f"{host} has neither {node_id_name} nor {broker_id_name}")
+            continue
+        broker_id = None if broker_value is None else parse_id("kafka_broker_id", broker_value)
+        node_id = None if node_value is None else parse_id("kafka_node_id", node_value)
+        bad = [p for p in (broker_id, node_id) if isinstance(p, str)]
+        if bad:  # a bad value has no id to compare
+            problems.extend(f"{host}: {p}" for p in bad)
+            continue
+        if isinstance(broker_id, int) and isinstance(node_id, int) and broker_id != node_id:
+            problems.append(
+                f"{host} has {broker_id_name} {broker_id} and {node_id_name} {node_id}: a broker's node id "
+                f"is its broker id; keep one {kind} or make them equal"
+            )
+        effective = node_id if isinstance(node_id, int) else broker_id
+        if not isinstance(effective, int):
+            continue
+        if effective in seen:
+            problems.append(
+                f"{seen[effective]} and {host} have the same node id {effective} ({node_id_name}, else "
+                f"{broker_id_name}): controller and broker ids share one namespace, each must be unique"
+            )
+        else:
+            seen[effective] = host
+    return problems

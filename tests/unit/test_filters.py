@@ -1,13 +1,19 @@
-"""The roles' filter plugins: server.properties blocks and Apache checksum formats."""
+"""The roles' filter plugins: server.properties blocks, Apache checksum formats, the node id rule."""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from ansible.plugins.loader import init_plugin_loader
 
 from tests.unit.conftest import load
+
+init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
+
+from ansible_collections.kafka_aws.kafka.plugins.filter import cluster  # noqa: E402
 
 props = load("plugins/filter/kafka_properties.py", "kafka_properties_filter")
 checksums = load("plugins/filter/checksums.py", "checksums_filter")
@@ -67,3 +73,50 @@ def test_sha512_formats(text):
 def test_not_a_checksum():
     with pytest.raises(AnsibleFilterError):
         checksums.apache_sha512("<html>404 Not Found</html>")
+
+
+# -- node_id_problems: controller and broker ids share one namespace -----------------------------------
+
+
+def test_kraft_nodes_with_node_ids_only_pass():
+    hostvars = {f"c{i}": {"kafka_node_id": i} for i in (1, 2, 3)}
+    hostvars["b4"] = {"kafka_node_id": "4"}  # a broker tagged with a node id only
+    hostvars["b5"] = {"kafka_broker_id": 5, "kafka_node_id": "5"}  # both, equal (int and canonical string)
+    hostvars["b6"] = {"kafka_broker_id": "6"}  # a broker id only: its node id
+    assert cluster.node_id_problems(list(hostvars), hostvars) == []
+
+
+def test_a_controller_node_id_equal_to_a_broker_id_is_reported_naming_both():
+    hostvars = {f"b{i}": {"kafka_broker_id": i} for i in (1, 2, 3)}  # migration: ZooKeeper-mode brokers
+    hostvars |= {"c1": {"kafka_node_id": 3}, "c2": {"kafka_node_id": 101}, "c3": {"kafka_node_id": 102}}
+    assert cluster.node_id_problems(list(hostvars), hostvars) == [
+        "b3 and c1 have the same node id 3 (kafka_node_id, else kafka_broker_id): controller and broker ids "
+        "share one namespace, each must be unique"
+    ]
+
+
+def test_differing_missing_and_bad_ids_are_reported_per_host():
+    hostvars = {
+        "differ": {"kafka_broker_id": 4, "kafka_node_id": 5},
+        "neither": {"kafka_host_address": "10.0.0.9"},
+        "bad": {"kafka_node_id": "01"},
+        "zero": {"kafka_broker_id": 0, "kafka_node_id": 9},
+    }
+    assert cluster.node_id_problems(list(hostvars), hostvars) == [
+        "differ has kafka_broker_id 4 and kafka_node_id 5: a broker's node id is its broker id; keep one "
+        "variable or make them equal",
+        "neither has neither kafka_node_id nor kafka_broker_id",
+        "bad: kafka_node_id must be an integer between 1 and 2147483647 written in plain digits (no sign, "
+        "spaces, decimal point or leading zeros), got '01'",
+        "zero: kafka_broker_id must be an integer between 1 and 2147483647, got 0",
+    ]
+
+
+def test_a_host_whose_ids_differ_still_claims_its_node_id():
+    hostvars = {"a": {"kafka_broker_id": 1, "kafka_node_id": 2}, "b": {"kafka_node_id": 2}}
+    problems = cluster.node_id_problems(["a", "b"], hostvars)
+    assert len(problems) == 2 and problems[1].startswith("a and b have the same node id 2")
+
+
+def test_node_id_problems_is_a_filter():
+    assert cluster.FilterModule().filters()["node_id_problems"] is cluster.node_id_problems

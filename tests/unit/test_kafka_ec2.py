@@ -250,6 +250,100 @@ def test_controllers_get_node_ids(tmp_path):
     assert "kafka_broker_id" not in host_vars(manager, "prod-2")
 
 
+NO_ZK_IDS = {"kafka:broker-id": "", "zookeeper:myid": ""}
+
+
+def kraft(i: int, roles: str = "controller,broker", cluster: str = "prod", **extra: str) -> dict[str, str]:
+    """A KRaft node's tags: kafka:node-id only (no broker id, no myid)."""
+    return node(i, cluster, roles, **(NO_ZK_IDS | {"kafka:node-id": str(i)} | extra))
+
+
+def test_kraft_brokers_may_carry_only_a_node_id(tmp_path):
+    for i in (1, 2, 3):
+        launch(kraft(i))
+    launch(kraft(4, roles="broker"))
+    launch(kraft(5, roles="broker", **{"kafka:broker-id": "5"}))  # both tags, equal: both variables
+    manager = inventory(tmp_path)
+    groups = manager.get_groups_dict()
+    assert sorted(groups["controller"]) == ["prod-1", "prod-2", "prod-3"]
+    assert sorted(groups["broker"]) == ["prod-1", "prod-2", "prod-3", "prod-4", "prod-5"]
+    for name, number in (("prod-2", 2), ("prod-4", 4)):
+        hv = host_vars(manager, name)
+        assert hv["kafka_node_id"] == number
+        assert "kafka_broker_id" not in hv and "zookeeper_myid" not in hv
+    assert (
+        host_vars(manager, "prod-5")["kafka_broker_id"] == host_vars(manager, "prod-5")["kafka_node_id"] == 5
+    )
+
+
+def test_a_broker_with_neither_id_tag_is_still_an_error_or_derived(tmp_path):
+    for i in (1, 2, 3):
+        launch(kraft(i, roles="controller"))
+    bare = launch(node(4, roles="broker", **NO_ZK_IDS))
+    error = parse_error(tmp_path)
+    assert f"instance {bare['InstanceId']} (prod-4) has no kafka:broker-id tag" in error
+    assert "set derive_missing_ids: true" in error
+    hv = host_vars(inventory(tmp_path, derive_missing_ids=True), "prod-4")
+    octets = [int(o) for o in bare["PrivateIpAddress"].split(".")]
+    assert hv["kafka_broker_id"] == octets[2] * 256 + octets[3] and "kafka_node_id" not in hv
+
+
+def test_a_derived_node_id_of_a_combined_node_is_its_broker_id(tmp_path):
+    for i in (1, 2, 3):
+        launch(node(i, roles="controller,broker", **{"zookeeper:myid": ""}))  # broker ids only
+    assert "has no kafka:node-id tag" in parse_error(tmp_path)
+    manager = inventory(tmp_path, derive_missing_ids=True)
+    for i in (1, 2, 3):
+        hv = host_vars(manager, f"prod-{i}")
+        assert hv["kafka_node_id"] == hv["kafka_broker_id"] == i
+
+
+def test_a_broker_and_node_id_that_differ_are_an_error_naming_both_tags(tmp_path):
+    for i in (1, 2, 3):
+        launch(kraft(i))
+    bad = launch(kraft(4, roles="broker", **{"kafka:broker-id": "7"}))
+    error = parse_error(tmp_path)
+    assert (
+        f"instance {bad['InstanceId']} (prod-4) has tag kafka:broker-id 7 and tag kafka:node-id 4: "
+        "a broker's node id is its broker id; keep one tag or make them equal"
+    ) in error
+
+
+@pytest.mark.parametrize(
+    ("cluster", "members", "clash"),
+    [
+        # ZooKeeper-to-KRaft migration: a controller's node id equal to a broker's broker id
+        (
+            "mig",
+            [node(i, "mig") for i in (1, 2, 3)] + [kraft(4, "controller", "mig", **{"kafka:node-id": "3"})],
+            3,
+        ),
+        # KRaft: a broker with a broker id only, equal to a combined node's node id
+        (
+            "kr",
+            [kraft(i, cluster="kr") for i in (1, 2, 3)]
+            + [node(4, "kr", "broker", **NO_ZK_IDS | {"kafka:broker-id": "2"})],
+            2,
+        ),
+        # a ZooKeeper host carrying a node id (a migration's controller-to-be) equal to a broker id
+        (
+            "zk",
+            [node(i, "zk") for i in (1, 2, 3)]
+            + [node(4, "zk", "zookeeper", **{"kafka:broker-id": "", "kafka:node-id": "1"})],
+            1,
+        ),
+    ],
+)
+def test_controller_and_broker_ids_share_one_namespace(tmp_path, cluster, members, clash):
+    ids = [launch(tags)["InstanceId"] for tags in members]
+    error = parse_error(tmp_path, cluster=cluster, zookeeper_allow_even_ensemble=True)
+    assert (
+        f"instance {ids[clash - 1]} ({cluster}-{clash}) and instance {ids[3]} ({cluster}-4) have the same "
+        f"node id {clash} (tag kafka:node-id, else tag kafka:broker-id): controller and broker ids share one "
+        "namespace"
+    ) in error
+
+
 def vpc_subnets() -> dict[str, str]:
     """A VPC 10.0.0.0/16 with one subnet per zone: a = 10.0.0.0/18, b = 10.0.64.0/18, c = 10.0.128.0/18."""
     ec2 = boto3.client("ec2", region_name=REGION)
@@ -755,9 +849,11 @@ def test_ids_up_to_2147483647_are_accepted(tmp_path):
     three()
     launch(node(4, roles="broker", **{"zookeeper:myid": "", "kafka:broker-id": "2147483647"}))
     launch(node(5, roles="broker", **{"zookeeper:myid": "", "kafka:broker-id": "1001"}))
+    # Another cluster: in this one node id 2147483647 would be prod-4's (one id namespace).
     launch(
         node(
             6,
+            cluster="kraft",
             roles="controller",
             **{"zookeeper:myid": "", "kafka:broker-id": "", "kafka:node-id": "2147483647"},
         )
@@ -765,7 +861,7 @@ def test_ids_up_to_2147483647_are_accepted(tmp_path):
     manager = inventory(tmp_path)
     assert host_vars(manager, "prod-4")["kafka_broker_id"] == 2147483647
     assert host_vars(manager, "prod-5")["kafka_broker_id"] == 1001
-    assert host_vars(manager, "prod-6")["kafka_node_id"] == 2147483647
+    assert host_vars(inventory(tmp_path, cluster="kraft"), "kraft-6")["kafka_node_id"] == 2147483647
 
 
 # -- members that are not running -------------------------------------------------------------------------
@@ -890,7 +986,7 @@ def test_a_changed_option_with_the_cache_on_is_not_answered_from_the_cache(tmp_p
                 {"Key": "alt:role", "Value": "zookeeper"},
                 {"Key": "alt:broker-id", "Value": str(10 + i)},
                 {"Key": "alt:myid", "Value": str(20 + i)},
-                {"Key": "alt:node-id", "Value": str(30 + i)},
+                {"Key": "alt:node-id", "Value": str(i)},  # a broker's node id is its broker id
                 {"Key": "alt:cluster", "Value": "prod"},
             ],
         )
