@@ -19,9 +19,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The lab cluster's mode: zookeeper (default) or kraft (make lab MODE=kraft); see `lab up --help`.
+MODE ?= zookeeper
+
 ## The main job on the local lab: nodes up, cluster deployed through site.yml, smoke-checked.
 lab: venv
-	lab up
+	lab up --mode $(MODE)
 	lab deploy
 
 ## Everything: lint, unit tests, integration tests against the lab services, every molecule scenario.

@@ -39,13 +39,41 @@ def prepare(images: Sequence[str] = image.DEFAULT_RELEASES) -> None:
         services.start(services.FAKE_EC2)
 
 
-def up(count: int) -> None:
+def recorded_mode() -> str:
+    """The mode the lab's nodes were set up for; a lab from before modes existed ran zookeeper."""
+    path = config.mode_file()
+    mode = path.read_text().strip() if path.exists() else ""
+    return mode if mode in config.MODES else config.DEFAULT_MODE
+
+
+def record_mode(mode: str) -> None:
+    config.STATE_DIR.mkdir(parents=True, exist_ok=True)
+    config.mode_file().write_text(f"{mode}\n")
+
+
+def up(count: int, mode: str = config.DEFAULT_MODE) -> None:
+    """Nodes and fake EC2 instances for a cluster in `mode` (zookeeper or kraft).
+
+    The nodes' disks hold the data of the mode they were deployed in (ZooKeeper's data, log dirs
+    formatted for it), which the other mode cannot start from. So when the lab's nodes were set up
+    for the other mode they are removed and created afresh (their data is gone), and the fake EC2
+    instances are retagged for `mode` (same instances and addresses).
+    """
+    if mode not in config.MODES:
+        raise LabError(f"unknown mode {mode!r} (one of {', '.join(config.MODES)})")
     prepare(images=[LAB_IMAGE])  # only the image the nodes use (the tests build the others)
+    previous = recorded_mode()
+    if previous != mode and nodes.lab_containers():
+        with step(f"switch the lab from {previous} to {mode} mode: remove the {previous}-mode nodes"):
+            print(f"    their disks hold the {previous}-mode cluster, which {mode} mode cannot start from")
+            for container in nodes.remove_all():
+                print(f"    removed {container} (and its data)")
     with step(f"{count} lab nodes"):
         for node in nodes.ensure_nodes(count, f"kafka-lab/{LAB_IMAGE}:latest"):
             print(f"    {node.name}  {node.container}  {node.address}  {node.zone}")
-    with step("seed fake EC2 with the lab's instances"):
-        fake_ec2.seed_cluster(config.EC2_ENDPOINT, config.CLUSTER_NAME, count)
+    record_mode(mode)
+    with step(f"seed fake EC2 with the lab's instances ({mode} mode)"):
+        fake_ec2.seed_cluster(config.EC2_ENDPOINT, config.CLUSTER_NAME, count, mode=mode)
 
 
 def missing_playbooks() -> list[str]:
@@ -93,6 +121,8 @@ def status() -> int:
         print(f"  {container:20} {where:36} {nodes.container_state(container) or 'absent'}")
     if not names:
         print("  (none: run `lab up`)")
+    else:
+        print(f"mode:     {recorded_mode()}")
     for service in services.SERVICES:
         up_ = "answering" if services.answers(service.url) else "not answering"
         print(f"{service.name:9} {service.url:40} {up_}")
@@ -108,6 +138,7 @@ def down() -> None:
         with step("remove lab nodes"):
             for container in nodes.remove_all():
                 print(f"    removed {container}")
+            config.mode_file().unlink(missing_ok=True)
     for service in services.SERVICES:
         with step(f"stop {service.name}"):
             print(f"    {'stopped' if services.stop(service) else 'was not started by the lab'}")
@@ -129,6 +160,18 @@ def parser() -> argparse.ArgumentParser:
     up_.add_argument(
         "--nodes", type=int, default=config.NODE_COUNT, help="number of nodes (default %(default)s)"
     )
+    up_.add_argument(
+        "--mode",
+        choices=config.MODES,
+        default=config.DEFAULT_MODE,
+        help=(
+            "zookeeper: every node tagged kafka:role=zookeeper,broker with kafka:broker-id and "
+            "zookeeper:myid (Kafka 3.9.2); kraft: every node tagged kafka:role=controller,broker with "
+            "kafka:node-id only (Kafka 4.4.0). Default %(default)s. Switching an existing lab to the other "
+            "mode removes its nodes, with their data, and creates them afresh (the fake EC2 instances are "
+            "retagged)"
+        ),
+    )
     sub.add_parser(
         "deploy",
         help="run site.yml (and the smoke check) against the lab; extra arguments go to ansible-playbook",
@@ -149,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "up":
             if args.nodes < 1:
                 raise LabError("--nodes must be at least 1")
-            up(args.nodes)
+            up(args.nodes, args.mode)
         elif args.command == "deploy":
             return deploy(extra)
         elif args.command == "status":

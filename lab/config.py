@@ -27,6 +27,16 @@ CONTAINER_PREFIX = "kafka-lab-"
 CLUSTER_NAME = "lab"
 REGION = "us-east-1"
 
+# How the lab's cluster is tagged (`lab up --mode`): zookeeper = kafka:role=zookeeper,broker with
+# kafka:broker-id and zookeeper:myid; kraft = kafka:role=controller,broker with kafka:node-id only.
+MODES = ("zookeeper", "kraft")
+DEFAULT_MODE = "zookeeper"
+
+
+def mode_file() -> Path:
+    """Where `lab up` records the mode its nodes were set up for (removed by `lab down`)."""
+    return STATE_DIR / "mode"
+
 
 def node_name(index: int) -> str:
     """Lab node name for a 1-based index."""

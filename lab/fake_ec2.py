@@ -27,16 +27,45 @@ def client(endpoint: str, region: str = config.REGION) -> Any:
     )
 
 
-def tags_for(cluster: str, index: int, container_prefix: str) -> dict[str, str]:
-    """The tag scheme of docs/design.md, for node `index` (1-based) of a lab cluster."""
+# The tags whose keys and values depend on the mode; seeding in another mode rewrites them.
+MODE_TAGS = ("kafka:role", "kafka:broker-id", "zookeeper:myid", "kafka:node-id")
+
+
+def tags_for(
+    cluster: str, index: int, container_prefix: str, mode: str = config.DEFAULT_MODE
+) -> dict[str, str]:
+    """The tag scheme of docs/design.md, for node `index` (1-based) of a lab cluster.
+
+    zookeeper mode: every node is a ZooKeeper member and a broker (broker id and myid = index).
+    kraft mode: every node is a controller and a broker, with its node id (= index) only.
+    """
+    if mode not in config.MODES:
+        raise ValueError(f"unknown lab mode {mode!r} (one of {', '.join(config.MODES)})")
+    ids = (
+        {"kafka:role": "controller,broker", "kafka:node-id": str(index)}
+        if mode == "kraft"
+        else {"kafka:role": "zookeeper,broker", "kafka:broker-id": str(index), "zookeeper:myid": str(index)}
+    )
     return {
         "Name": config.node_name(index) if cluster == config.CLUSTER_NAME else f"{cluster}-node{index}",
         "kafka:cluster": cluster,
-        "kafka:role": "zookeeper,broker",
-        "kafka:broker-id": str(index),
-        "zookeeper:myid": str(index),
+        **ids,
         "lab:container": f"{container_prefix}{config.node_name(index)}",
     }
+
+
+def node_index(instance: dict[str, Any]) -> int:
+    """A seeded instance's node index: its kafka:broker-id, else its kafka:node-id (0 when it has neither)."""
+    value = _tag(instance, "kafka:broker-id") or _tag(instance, "kafka:node-id")
+    return int(value) if value and value.isdigit() else 0
+
+
+def seeded_mode(instances: list[dict[str, Any]]) -> str | None:
+    """The mode existing instances were seeded in (kraft if any is a controller); None if there are none."""
+    if not instances:
+        return None
+    roles = {r for i in instances for r in (_tag(i, "kafka:role") or "").split(",")}
+    return "kraft" if "controller" in roles else "zookeeper"
 
 
 def ensure_network(ec2: Any, region: str = config.REGION) -> dict[str, str]:
@@ -84,22 +113,31 @@ def seed_cluster(
     container_prefix: str = config.CONTAINER_PREFIX,
     region: str = config.REGION,
     address_base: int = config.NODE_ADDRESS_BASE,
+    mode: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Seed `nodes` running instances for `cluster` unless they exist; returns the instances.
+    """Seed `nodes` running instances for `cluster` unless they exist; returns them by node index.
 
     Node i gets the address 127.0.0.(address_base+i-1) as its private IP (the lab node's address
     by default; a test cluster seeded beside the lab passes its own base) and zone a/b/c in turn.
-    Nodes that already exist (matched by broker id) are kept, so seeding twice never duplicates.
+    Nodes that already exist (matched by node index: broker id, else node id) are kept, so seeding
+    twice never duplicates. `mode` is zookeeper or kraft (tags_for); None keeps the mode the existing
+    instances were seeded in (zookeeper for a new cluster). Existing instances tagged for another
+    mode are retagged (their id and role tags rewritten; instance ids and addresses stay).
     """
     ec2 = client(endpoint, region)
     subnets = ensure_network(ec2, region)
-    existing = {_tag(i, "kafka:broker-id") for i in running_instances(ec2, cluster)}
+    instances = running_instances(ec2, cluster)
+    mode = mode or seeded_mode(instances) or config.DEFAULT_MODE
+    existing = {node_index(i): i for i in instances}
+    for index, instance in existing.items():
+        if index:
+            retag(ec2, instance, tags_for(cluster, index, container_prefix, mode))
     for index in range(1, nodes + 1):
-        if str(index) in existing:
+        if index in existing:
             continue
         address = f"{config.NODE_ADDRESS_PREFIX}{address_base + index - 1}"
         _, subnet = subnet_for(index, subnets, region)
-        tags = tags_for(cluster, index, container_prefix)
+        tags = tags_for(cluster, index, container_prefix, mode)
         ec2.run_instances(
             ImageId=LAB_AMI,
             InstanceType="m7i.large",
@@ -111,7 +149,21 @@ def seed_cluster(
                 {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
             ],
         )
-    return sorted(running_instances(ec2, cluster), key=lambda i: int(_tag(i, "kafka:broker-id") or 0))
+    return sorted(running_instances(ec2, cluster), key=node_index)
+
+
+def retag(ec2: Any, instance: dict[str, Any], tags: dict[str, str]) -> bool:
+    """Give `instance` the tags `tags`: set what differs, delete the other mode's; True if it changed."""
+    current = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+    changed = {k: v for k, v in tags.items() if current.get(k) != v}
+    stale = [k for k in MODE_TAGS if k in current and k not in tags]
+    if changed:
+        ec2.create_tags(
+            Resources=[instance["InstanceId"]], Tags=[{"Key": k, "Value": v} for k, v in changed.items()]
+        )
+    if stale:
+        ec2.delete_tags(Resources=[instance["InstanceId"]], Tags=[{"Key": k} for k in stale])
+    return bool(changed or stale)
 
 
 def _tag(instance: dict[str, Any], key: str) -> str | None:

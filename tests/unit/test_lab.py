@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from lab import cli, config, fake_ec2, image, nodes
 from lab.util import LabError
@@ -87,11 +89,73 @@ def test_fake_ec2_tags_follow_the_design():
         "lab:container": "kafka-lab-node2",
     }
     assert fake_ec2.tags_for("e2e", 1, "x-")["Name"] == "e2e-node1"
+    assert fake_ec2.tags_for("lab", 2, "kafka-lab-", "zookeeper") == tags
+
+
+def test_fake_ec2_kraft_tags_carry_a_node_id_only():
+    assert fake_ec2.tags_for("lab", 3, "kafka-lab-", "kraft") == {
+        "Name": "node3",
+        "kafka:cluster": "lab",
+        "kafka:role": "controller,broker",
+        "kafka:node-id": "3",
+        "lab:container": "kafka-lab-node3",
+    }
+    with pytest.raises(ValueError, match="unknown lab mode 'kraftt'"):
+        fake_ec2.tags_for("lab", 1, "kafka-lab-", "kraftt")
+
+
+def tags_of(instance: dict) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in instance["Tags"]}
+
+
+@pytest.fixture
+def moto_ec2(monkeypatch):
+    """fake_ec2's client answered by moto in-process (the lab's moto server is not needed).
+
+    Importing lab.moto_server applies the server's one allowance (a loopback private IP in any subnet)
+    to this process's moto too; addresses that are not loopback are checked as before.
+    """
+    from lab import moto_server  # noqa: F401
+
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    with mock_aws():
+        monkeypatch.setattr(
+            fake_ec2,
+            "client",
+            lambda endpoint, region=config.REGION: boto3.client(
+                "ec2", region_name=region, aws_access_key_id="lab", aws_secret_access_key="lab"
+            ),
+        )
+        yield
+
+
+def test_seeding_in_another_mode_retags_the_same_instances(moto_ec2):
+    zookeeper = fake_ec2.seed_cluster("moto", "lab", 3)
+    assert [tags_of(i)["kafka:broker-id"] for i in zookeeper] == ["1", "2", "3"]
+    assert [i["PrivateIpAddress"] for i in zookeeper] == ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
+    kraft = fake_ec2.seed_cluster("moto", "lab", 3, mode="kraft")
+    assert [i["InstanceId"] for i in kraft] == [i["InstanceId"] for i in zookeeper]  # retagged, not new
+    assert [tags_of(i) for i in kraft] == [
+        fake_ec2.tags_for("lab", n, "kafka-lab-", "kraft") for n in (1, 2, 3)
+    ]
+    assert [fake_ec2.node_index(i) for i in kraft] == [1, 2, 3]  # by node id now: no broker id left
+    # No mode: the instances keep theirs, and a new one joins in it.
+    grown = fake_ec2.seed_cluster("moto", "lab", 4)
+    assert [i["InstanceId"] for i in grown[:3]] == [i["InstanceId"] for i in kraft]
+    assert tags_of(grown[3]) == fake_ec2.tags_for("lab", 4, "kafka-lab-", "kraft")
+    back = fake_ec2.seed_cluster("moto", "lab", 4, mode="zookeeper")
+    assert [tags_of(i) for i in back] == [fake_ec2.tags_for("lab", n, "kafka-lab-") for n in (1, 2, 3, 4)]
+    assert [i["InstanceId"] for i in back] == [i["InstanceId"] for i in grown]
 
 
 def test_cli_arguments():
     parser = cli.parser()
     assert parser.parse_args(["up", "--nodes", "5"]).nodes == 5
+    assert parser.parse_args(["up"]).mode == "zookeeper"
+    assert parser.parse_args(["up", "--mode", "kraft"]).mode == "kraft"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["up", "--mode", "zk"])
     assert parser.parse_args(["prepare", "--image", "debian13"]).image == ["debian13"]
     assert parser.parse_known_args(["deploy", "--check", "-v"])[1] == ["--check", "-v"]
     with pytest.raises(SystemExit):
@@ -99,6 +163,36 @@ def test_cli_arguments():
     assert cli.main(["up", "--nodes", "0"]) == 1
     with pytest.raises(SystemExit):
         cli.main(["status", "--check"])
+
+
+def test_up_passes_the_mode(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "up", lambda count, mode: calls.append((count, mode)))
+    assert cli.main(["up", "--mode", "kraft", "--nodes", "3"]) == 0
+    assert cli.main(["up"]) == 0
+    assert calls == [(3, "kraft"), (config.NODE_COUNT, "zookeeper")]
+
+
+def test_up_in_another_mode_recreates_the_nodes_and_retags(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(config, "STATE_DIR", tmp_path)
+    containers = ["kafka-lab-node1", "kafka-lab-node2", "kafka-lab-node3"]  # a lab from before modes
+    removed, seeded = [], []
+    monkeypatch.setattr(cli, "prepare", lambda images: None)
+    monkeypatch.setattr(nodes, "lab_containers", lambda: list(containers))
+    monkeypatch.setattr(nodes, "remove_all", lambda: removed.append(list(containers)) or containers)
+    monkeypatch.setattr(nodes, "ensure_nodes", lambda count, image: nodes.planned(count))
+    monkeypatch.setattr(
+        fake_ec2, "seed_cluster", lambda endpoint, cluster, count, mode: seeded.append(mode) or []
+    )
+    cli.up(3, "zookeeper")  # no mode recorded: the lab ran zookeeper, nothing to switch
+    assert removed == [] and seeded == ["zookeeper"] and cli.recorded_mode() == "zookeeper"
+    cli.up(3, "kraft")
+    assert removed == [containers] and seeded[-1] == "kraft"
+    assert config.mode_file().read_text() == "kraft\n"
+    cli.up(3, "kraft")  # same mode: the nodes and their data are kept
+    assert len(removed) == 1
+    with pytest.raises(LabError, match="unknown mode"):
+        cli.up(3, "both")
 
 
 def test_deploy_names_missing_playbooks(tmp_path: Path, monkeypatch):
