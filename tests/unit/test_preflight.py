@@ -36,10 +36,20 @@ GOOD = {
 }
 
 
-def inventory(tmp_path: Path, change) -> Path:
-    data = copy.deepcopy(GOOD)
+# KRaft: three combined controller-broker nodes, node ids only (the default version is 4.x).
+KRAFT = copy.deepcopy(GOOD)
+KRAFT["all"]["children"] = {
+    "controller": {"hosts": {f"n{i}": None for i in (1, 2, 3)}},
+    "broker": {"hosts": {f"n{i}": None for i in (1, 2, 3)}},
+}
+for _i in (1, 2, 3):
+    KRAFT[f"n{_i}"] = {"kafka_host_address": f"127.0.0.{_i}", "kafka_node_id": _i}
+
+
+def inventory(tmp_path: Path, change, base: dict = GOOD) -> Path:
+    data = copy.deepcopy(base)
     change(data)
-    hosts = {name: data.pop(name) for name in ("n1", "n2", "n3") if name in data}
+    hosts = {name: data.pop(name) for name in ("n1", "n2", "n3", "n4") if name in data}
     for group in data["all"]["children"].values():
         for name in group["hosts"]:
             group["hosts"][name] = hosts.get(name, {})
@@ -67,6 +77,12 @@ def preflight(path: Path) -> subprocess.CompletedProcess:
 
 def test_good_input_passes(tmp_path: Path):
     result = preflight(inventory(tmp_path, lambda d: None))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "changed=0" in result.stdout
+
+
+def test_good_kraft_input_passes(tmp_path: Path):
+    result = preflight(inventory(tmp_path, lambda d: None, KRAFT))
     assert result.returncode == 0, result.stdout[-3000:]
     assert "changed=0" in result.stdout
 
@@ -115,8 +131,20 @@ CASES = {
     ),
     "heap above memory": (set_all("kafka_heap_mb", 100_000_000), "kafka_heap_mb=100000000"),
     "zookeeper heap above memory": (set_all("zookeeper_heap_mb", 100_000_000), "zookeeper_heap_mb=100000000"),
-    "kraft not implemented": (lambda d: d["all"]["children"].pop("zookeeper"), "KRaft is not implemented"),
-    "kafka 4 in zookeeper mode": (set_all("kafka_version", "4.4.0"), "KRaft-only"),
+    "neither zookeeper nor controller hosts": (
+        lambda d: d["all"]["children"].pop("zookeeper"),
+        "the inventory has no hosts in group zookeeper or controller",
+    ),
+    "kafka 4 in zookeeper mode": (
+        set_all("kafka_version", "4.4.0"),
+        "is KRaft-only (Kafka 4.0 removed ZooKeeper mode) and this cluster runs ZooKeeper",
+    ),
+    "zookeeper and controller hosts outside a migration": (
+        lambda d: (
+            d["all"]["children"].update(controller={"hosts": {"n1": None}}) or d["n1"].update(kafka_node_id=1)
+        ),
+        "the inventory has hosts in both zookeeper (n1, n2, n3) and controller (n1)",
+    ),
     "topic replication above brokers": (
         set_all("kafka_topics", [{"name": "t", "replication_factor": 5}]),
         "topic 't': replication_factor 5 is above the 3 live broker(s)",
@@ -167,6 +195,58 @@ CASES = {
     ),
     "java too old for kafka": (set_all("java_version", 8), "needs Java 11 or newer, and java_version is 8"),
 }
+
+
+def drop_controller(name: str):
+    def change(data):
+        del data["all"]["children"]["controller"]["hosts"][name]
+
+    return change
+
+
+KRAFT_CASES = {
+    "even voter set": (
+        drop_controller("n3"),
+        "group controller has 2 hosts (n1, n2); a KRaft quorum needs an odd",
+    ),
+    "controller without node id": (
+        lambda d: d["n2"].pop("kafka_node_id"),
+        "n2: a controller needs kafka_node_id (EC2 tag kafka:node-id)",
+    ),
+    "colliding node ids": (set_host("n3", "kafka_node_id", 1), "n3"),
+    "controller id equal to a broker id": (
+        lambda d: (
+            d["all"]["children"]["broker"]["hosts"].update(n4=None)
+            or d.update(n4={"kafka_host_address": "127.0.0.4", "kafka_broker_id": 2})
+        ),
+        "n4",
+    ),
+    "controller listener is a broker listener": (
+        set_all("kafka_controller_listener", {"name": "INTERNAL", "port": 9093, "protocol": "PLAINTEXT"}),
+        "its name INTERNAL is also a broker listener in kafka_listeners",
+    ),
+    "controller port taken on combined nodes": (
+        set_all("kafka_controller_listener", {"name": "CONTROLLER", "port": 9092, "protocol": "PLAINTEXT"}),
+        "its port is also a broker listener port on the combined nodes n1, n2, n3",
+    ),
+    "unknown quorum kind": (set_all("kafka_controller_quorum", "elastic"), "kafka_controller_quorum"),
+    "kraft on an old release": (set_all("kafka_version", "3.8.1"), "KRaft mode needs Kafka 3.9 or newer"),
+    "key removed in kafka 4": (
+        set_all("kafka_server_properties", {"inter.broker.protocol.version": "3.9"}),
+        "kafka_server_properties sets inter.broker.protocol.version (Kafka 4.4.0 removed it;",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KRAFT_CASES))
+def test_bad_kraft_input_fails_naming_the_variable(tmp_path: Path, case: str):
+    change, message = KRAFT_CASES[case]
+    result = preflight(inventory(tmp_path, change, KRAFT))
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert message in output, output[-3000:]
+    assert "changed=" not in output or "changed=0" in output
+
 
 # Rules that must not be printed when only the case's own rule is broken.
 SILENT = ("collide", "allow_delete", "must be unique", "must be positive")

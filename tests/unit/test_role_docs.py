@@ -22,5 +22,5 @@ def test_table_lists_suboptions_and_required():
     common = role_docs.table(ROOT / "roles/_common")
     assert "| `kafka_listeners[].protocol` | str | (required) |" in common
     assert "| `kafka_listeners[].advertise` | str | `private` |" in common
-    assert "| `kafka_broker_id` | int | (required) |" in table
-    assert "| `kafka_broker_id` | int | (required) |" in table
+    assert "| `kafka_host_address` | str | (required) |" in table
+    assert "| `kafka_controller_quorum` | str | `static` |" in table
