@@ -19,7 +19,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 venv: $(VENV)/.installed
 
-# The lab cluster's mode: zookeeper (default) or kraft (make lab MODE=kraft); see `lab up --help`.
+# The lab cluster's mode: zookeeper (default, 3 nodes), kraft (3 combined controller,broker nodes:
+# make lab MODE=kraft) or kraft-dedicated (3 controllers + 3 brokers); see `lab up --help`.
 MODE ?= zookeeper
 
 ## The main job on the local lab: nodes up, cluster deployed through site.yml, smoke-checked.

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from lab import config, engine, fake_ec2, image, mirror, nodes, services
-from lab.util import LabError, step
+from lab.util import LabError, run, step
 
 SITE_IMPORTS = ("preflight", "java", "zookeeper", "kafka", "topics", "clients")
 LAB_IMAGE = "debian12"  # what `lab up` (and so `make lab`) runs its nodes on
@@ -52,15 +52,18 @@ def record_mode(mode: str) -> None:
 
 
 def up(count: int, mode: str = config.DEFAULT_MODE) -> None:
-    """Nodes and fake EC2 instances for a cluster in `mode` (zookeeper or kraft).
+    """Nodes and fake EC2 instances for a cluster in `mode` (zookeeper, kraft or kraft-dedicated).
 
     The nodes' disks hold the data of the mode they were deployed in (ZooKeeper's data, log dirs
     formatted for it), which the other mode cannot start from. So when the lab's nodes were set up
-    for the other mode they are removed and created afresh (their data is gone), and the fake EC2
-    instances are retagged for `mode` (same instances and addresses).
+    for another mode they are removed and created afresh (their data is gone), and the fake EC2
+    instances are retagged for `mode` (same instances and addresses). Nodes beyond `count` (a 3-node
+    lab after a 6-node one) are removed and their instances parked out of the cluster.
     """
     if mode not in config.MODES:
         raise LabError(f"unknown mode {mode!r} (one of {', '.join(config.MODES)})")
+    if count < config.minimum_node_count(mode):
+        raise LabError(f"{mode} mode needs at least {config.minimum_node_count(mode)} nodes, not {count}")
     prepare(images=[LAB_IMAGE])  # only the image the nodes use (the tests build the others)
     previous = recorded_mode()
     if previous != mode and nodes.lab_containers():
@@ -68,6 +71,11 @@ def up(count: int, mode: str = config.DEFAULT_MODE) -> None:
             print(f"    their disks hold the {previous}-mode cluster, which {mode} mode cannot start from")
             for container in nodes.remove_all():
                 print(f"    removed {container} (and its data)")
+    surplus = sorted(set(nodes.lab_containers()) - {n.container for n in nodes.planned(count)})
+    if surplus:
+        with step(f"remove the nodes beyond {count}"):
+            run(["docker", "rm", "-f", *surplus])
+            print(f"    removed {' '.join(surplus)} (and their data)")
     with step(f"{count} lab nodes"):
         for node in nodes.ensure_nodes(count, f"kafka-lab/{LAB_IMAGE}:latest"):
             print(f"    {node.name}  {node.container}  {node.address}  {node.zone}")
@@ -158,7 +166,12 @@ def parser() -> argparse.ArgumentParser:
     )
     up_ = sub.add_parser("up", help="prepare, then start the lab nodes and seed the fake EC2 API")
     up_.add_argument(
-        "--nodes", type=int, default=config.NODE_COUNT, help="number of nodes (default %(default)s)"
+        "--nodes",
+        type=int,
+        help=(
+            f"number of nodes (default {config.DEDICATED_NODE_COUNT} in kraft-dedicated mode, "
+            f"else {config.NODE_COUNT})"
+        ),
     )
     up_.add_argument(
         "--mode",
@@ -167,9 +180,11 @@ def parser() -> argparse.ArgumentParser:
         help=(
             "zookeeper: every node tagged kafka:role=zookeeper,broker with kafka:broker-id and "
             "zookeeper:myid (Kafka 3.9.2); kraft: every node tagged kafka:role=controller,broker with "
-            "kafka:node-id only (Kafka 4.4.0). Default %(default)s. Switching an existing lab to the other "
-            "mode removes its nodes, with their data, and creates them afresh (the fake EC2 instances are "
-            "retagged)"
+            "kafka:node-id only (Kafka 4.4.0); kraft-dedicated: nodes 1-3 tagged kafka:role=controller, "
+            "the others (4-6 by default) kafka:role=broker, each with kafka:node-id only (Kafka 4.4.0). "
+            "Default %(default)s. Switching an existing lab to another mode removes its nodes, with their "
+            "data, and creates them afresh (the fake EC2 instances are retagged, and those beyond the node "
+            "count parked out of the cluster)"
         ),
     )
     sub.add_parser(
@@ -190,9 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "prepare":
             prepare(args.image or image.DEFAULT_RELEASES)
         elif args.command == "up":
-            if args.nodes < 1:
+            count = config.default_node_count(args.mode) if args.nodes is None else args.nodes
+            if count < 1:
                 raise LabError("--nodes must be at least 1")
-            up(args.nodes, args.mode)
+            up(count, args.mode)
         elif args.command == "deploy":
             return deploy(extra)
         elif args.command == "status":

@@ -28,9 +28,22 @@ CLUSTER_NAME = "lab"
 REGION = "us-east-1"
 
 # How the lab's cluster is tagged (`lab up --mode`): zookeeper = kafka:role=zookeeper,broker with
-# kafka:broker-id and zookeeper:myid; kraft = kafka:role=controller,broker with kafka:node-id only.
-MODES = ("zookeeper", "kraft")
+# kafka:broker-id and zookeeper:myid; kraft = kafka:role=controller,broker with kafka:node-id only;
+# kraft-dedicated = nodes 1-3 kafka:role=controller, the others kafka:role=broker, kafka:node-id only.
+MODES = ("zookeeper", "kraft", "kraft-dedicated")
 DEFAULT_MODE = "zookeeper"
+DEDICATED_CONTROLLERS = 3  # kraft-dedicated: nodes 1-3 are the controllers, the rest brokers
+DEDICATED_NODE_COUNT = 6  # kraft-dedicated's default node count: three controllers, three brokers
+
+
+def default_node_count(mode: str) -> int:
+    """How many nodes `lab up --mode MODE` starts without --nodes: 6 for kraft-dedicated, else NODE_COUNT."""
+    return DEDICATED_NODE_COUNT if mode == "kraft-dedicated" else NODE_COUNT
+
+
+def minimum_node_count(mode: str) -> int:
+    """kraft-dedicated needs its controllers and at least one broker; the other modes one node."""
+    return DEDICATED_CONTROLLERS + 1 if mode == "kraft-dedicated" else 1
 
 
 def mode_file() -> Path:

@@ -29,6 +29,8 @@ def client(endpoint: str, region: str = config.REGION) -> Any:
 
 # The tags whose keys and values depend on the mode; seeding in another mode rewrites them.
 MODE_TAGS = ("kafka:role", "kafka:broker-id", "zookeeper:myid", "kafka:node-id")
+# An instance beyond a smaller lab's node count is parked: its kafka:cluster tag is replaced by this one.
+PARKED_TAG = "lab:parked-from"
 
 
 def tags_for(
@@ -38,20 +40,27 @@ def tags_for(
 
     zookeeper mode: every node is a ZooKeeper member and a broker (broker id and myid = index).
     kraft mode: every node is a controller and a broker, with its node id (= index) only.
+    kraft-dedicated mode: nodes 1-3 are controllers, the others brokers, each with its node id only.
     """
-    if mode not in config.MODES:
-        raise ValueError(f"unknown lab mode {mode!r} (one of {', '.join(config.MODES)})")
-    ids = (
-        {"kafka:role": "controller,broker", "kafka:node-id": str(index)}
-        if mode == "kraft"
-        else {"kafka:role": "zookeeper,broker", "kafka:broker-id": str(index), "zookeeper:myid": str(index)}
-    )
     return {
         "Name": config.node_name(index) if cluster == config.CLUSTER_NAME else f"{cluster}-node{index}",
         "kafka:cluster": cluster,
-        **ids,
+        **role_tags(index, mode),
         "lab:container": f"{container_prefix}{config.node_name(index)}",
     }
+
+
+def role_tags(index: int, mode: str) -> dict[str, str]:
+    """The role and id tags (MODE_TAGS) of node `index` in `mode`."""
+    if mode not in config.MODES:
+        raise ValueError(f"unknown lab mode {mode!r} (one of {', '.join(config.MODES)})")
+    if mode == "zookeeper":
+        return {"kafka:role": "zookeeper,broker", "kafka:broker-id": str(index), "zookeeper:myid": str(index)}
+    if mode == "kraft":
+        role = "controller,broker"
+    else:
+        role = "controller" if index <= config.DEDICATED_CONTROLLERS else "broker"
+    return {"kafka:role": role, "kafka:node-id": str(index)}
 
 
 def node_index(instance: dict[str, Any]) -> int:
@@ -61,11 +70,16 @@ def node_index(instance: dict[str, Any]) -> int:
 
 
 def seeded_mode(instances: list[dict[str, Any]]) -> str | None:
-    """The mode existing instances were seeded in (kraft if any is a controller); None if there are none."""
+    """The mode existing instances were seeded in; None if there are none.
+
+    zookeeper unless one is a controller; then kraft-dedicated if a controller is not a broker, else kraft.
+    """
     if not instances:
         return None
-    roles = {r for i in instances for r in (_tag(i, "kafka:role") or "").split(",")}
-    return "kraft" if "controller" in roles else "zookeeper"
+    roles = [set((_tag(i, "kafka:role") or "").split(",")) for i in instances]
+    if not any("controller" in r for r in roles):
+        return "zookeeper"
+    return "kraft-dedicated" if any(r == {"controller"} for r in roles) else "kraft"
 
 
 def ensure_network(ec2: Any, region: str = config.REGION) -> dict[str, str]:
@@ -96,10 +110,11 @@ def subnet_for(index: int, subnets: dict[str, str], region: str) -> tuple[str, s
     return zone, subnets[zone]
 
 
-def running_instances(ec2: Any, cluster: str) -> list[dict[str, Any]]:
+def running_instances(ec2: Any, cluster: str, tag: str = "kafka:cluster") -> list[dict[str, Any]]:
+    """The cluster's running instances (tag=PARKED_TAG: those parked out of it)."""
     pages = ec2.get_paginator("describe_instances").paginate(
         Filters=[
-            {"Name": "tag:kafka:cluster", "Values": [cluster]},
+            {"Name": f"tag:{tag}", "Values": [cluster]},
             {"Name": "instance-state-name", "Values": ["pending", "running"]},
         ]
     )
@@ -120,9 +135,12 @@ def seed_cluster(
     Node i gets the address 127.0.0.(address_base+i-1) as its private IP (the lab node's address
     by default; a test cluster seeded beside the lab passes its own base) and zone a/b/c in turn.
     Nodes that already exist (matched by node index: broker id, else node id) are kept, so seeding
-    twice never duplicates. `mode` is zookeeper or kraft (tags_for); None keeps the mode the existing
+    twice never duplicates. `mode` is one of config.MODES (tags_for); None keeps the mode the existing
     instances were seeded in (zookeeper for a new cluster). Existing instances tagged for another
     mode are retagged (their id and role tags rewritten; instance ids and addresses stay).
+    Instances beyond `nodes` (a node index above it: a 3-node lab after a 6-node one) are parked
+    out of the cluster (park), and taken back, retagged, when the cluster grows again: moto never
+    frees a terminated instance's address, which the node of that index needs again.
     """
     ec2 = client(endpoint, region)
     subnets = ensure_network(ec2, region)
@@ -130,10 +148,12 @@ def seed_cluster(
     mode = mode or seeded_mode(instances) or config.DEFAULT_MODE
     existing = {node_index(i): i for i in instances}
     for index, instance in existing.items():
-        if index:
-            retag(ec2, instance, tags_for(cluster, index, container_prefix, mode))
+        if index > nodes:
+            park(ec2, instance, cluster)
+    existing |= {node_index(i): i for i in running_instances(ec2, cluster, PARKED_TAG)}
     for index in range(1, nodes + 1):
         if index in existing:
+            retag(ec2, existing[index], tags_for(cluster, index, container_prefix, mode))
             continue
         address = f"{config.NODE_ADDRESS_PREFIX}{address_base + index - 1}"
         _, subnet = subnet_for(index, subnets, region)
@@ -152,11 +172,18 @@ def seed_cluster(
     return sorted(running_instances(ec2, cluster), key=node_index)
 
 
+def park(ec2: Any, instance: dict[str, Any], cluster: str) -> None:
+    """Take `instance` out of `cluster` (no kafka:cluster tag, so no inventory sees it) but keep it."""
+    ec2.create_tags(Resources=[instance["InstanceId"]], Tags=[{"Key": PARKED_TAG, "Value": cluster}])
+    ec2.delete_tags(Resources=[instance["InstanceId"]], Tags=[{"Key": "kafka:cluster"}])
+
+
 def retag(ec2: Any, instance: dict[str, Any], tags: dict[str, str]) -> bool:
-    """Give `instance` the tags `tags`: set what differs, delete the other mode's; True if it changed."""
+    """Give `instance` the tags `tags`: set what differs, delete the other mode's (and PARKED_TAG);
+    True if it changed."""
     current = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
     changed = {k: v for k, v in tags.items() if current.get(k) != v}
-    stale = [k for k in MODE_TAGS if k in current and k not in tags]
+    stale = [k for k in (*MODE_TAGS, PARKED_TAG) if k in current and k not in tags]
     if changed:
         ec2.create_tags(
             Resources=[instance["InstanceId"]], Tags=[{"Key": k, "Value": v} for k, v in changed.items()]

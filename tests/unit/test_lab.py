@@ -104,6 +104,20 @@ def test_fake_ec2_kraft_tags_carry_a_node_id_only():
         fake_ec2.tags_for("lab", 1, "kafka-lab-", "kraftt")
 
 
+def test_fake_ec2_kraft_dedicated_tags_three_controllers_then_brokers():
+    tags = [fake_ec2.tags_for("lab", n, "kafka-lab-", "kraft-dedicated") for n in range(1, 7)]
+    assert [t["kafka:role"] for t in tags] == ["controller"] * 3 + ["broker"] * 3
+    assert [t["kafka:node-id"] for t in tags] == ["1", "2", "3", "4", "5", "6"]
+    assert not any("kafka:broker-id" in t or "zookeeper:myid" in t for t in tags)
+    assert tags[3] == {
+        "Name": "node4",
+        "kafka:cluster": "lab",
+        "kafka:role": "broker",
+        "kafka:node-id": "4",
+        "lab:container": "kafka-lab-node4",
+    }
+
+
 def tags_of(instance: dict) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in instance["Tags"]}
 
@@ -149,11 +163,38 @@ def test_seeding_in_another_mode_retags_the_same_instances(moto_ec2):
     assert [i["InstanceId"] for i in back] == [i["InstanceId"] for i in grown]
 
 
+def test_seeding_kraft_dedicated_then_fewer_nodes_parks_the_surplus(moto_ec2):
+    zookeeper = fake_ec2.seed_cluster("moto", "lab", 3)
+    dedicated = fake_ec2.seed_cluster("moto", "lab", 6, mode="kraft-dedicated")
+    assert [i["InstanceId"] for i in dedicated[:3]] == [i["InstanceId"] for i in zookeeper]
+    assert [tags_of(i) for i in dedicated] == [
+        fake_ec2.tags_for("lab", n, "kafka-lab-", "kraft-dedicated") for n in range(1, 7)
+    ]
+    assert [i["PrivateIpAddress"] for i in dedicated] == [config.node_address(n) for n in range(1, 7)]
+    assert fake_ec2.seeded_mode(dedicated) == "kraft-dedicated"
+    assert fake_ec2.seed_cluster("moto", "lab", 6) == dedicated  # no mode: kept as seeded
+    combined = fake_ec2.seed_cluster("moto", "lab", 3, mode="kraft")
+    assert [i["InstanceId"] for i in combined] == [i["InstanceId"] for i in zookeeper]
+    assert fake_ec2.seeded_mode(combined) == "kraft"
+    assert [tags_of(i) for i in combined] == [
+        fake_ec2.tags_for("lab", n, "kafka-lab-", "kraft") for n in (1, 2, 3)
+    ]
+    parked = fake_ec2.running_instances(fake_ec2.client("moto"), "lab", fake_ec2.PARKED_TAG)
+    assert sorted(i["InstanceId"] for i in parked) == sorted(i["InstanceId"] for i in dedicated[3:])
+    assert not any("kafka:cluster" in tags_of(i) for i in parked)
+    # Grown again: the parked instances rejoin (moto would refuse their addresses to new ones).
+    again = fake_ec2.seed_cluster("moto", "lab", 6, mode="kraft-dedicated")
+    assert [i["InstanceId"] for i in again] == [i["InstanceId"] for i in dedicated]
+    assert [tags_of(i) for i in again] == [tags_of(i) for i in dedicated]
+    assert fake_ec2.running_instances(fake_ec2.client("moto"), "lab", fake_ec2.PARKED_TAG) == []
+
+
 def test_cli_arguments():
     parser = cli.parser()
     assert parser.parse_args(["up", "--nodes", "5"]).nodes == 5
     assert parser.parse_args(["up"]).mode == "zookeeper"
     assert parser.parse_args(["up", "--mode", "kraft"]).mode == "kraft"
+    assert parser.parse_args(["up", "--mode", "kraft-dedicated"]).nodes is None  # the mode's default
     with pytest.raises(SystemExit):
         parser.parse_args(["up", "--mode", "zk"])
     assert parser.parse_args(["prepare", "--image", "debian13"]).image == ["debian13"]
@@ -170,7 +211,15 @@ def test_up_passes_the_mode(monkeypatch):
     monkeypatch.setattr(cli, "up", lambda count, mode: calls.append((count, mode)))
     assert cli.main(["up", "--mode", "kraft", "--nodes", "3"]) == 0
     assert cli.main(["up"]) == 0
-    assert calls == [(3, "kraft"), (config.NODE_COUNT, "zookeeper")]
+    assert cli.main(["up", "--mode", "kraft-dedicated"]) == 0
+    assert cli.main(["up", "--mode", "kraft-dedicated", "--nodes", "4"]) == 0
+    assert calls == [
+        (3, "kraft"),
+        (config.NODE_COUNT, "zookeeper"),
+        (6, "kraft-dedicated"),
+        (4, "kraft-dedicated"),
+    ]
+    assert config.default_node_count("kraft") == config.NODE_COUNT
 
 
 def test_up_in_another_mode_recreates_the_nodes_and_retags(tmp_path: Path, monkeypatch):
@@ -193,6 +242,44 @@ def test_up_in_another_mode_recreates_the_nodes_and_retags(tmp_path: Path, monke
     assert len(removed) == 1
     with pytest.raises(LabError, match="unknown mode"):
         cli.up(3, "both")
+    with pytest.raises(LabError, match="kraft-dedicated mode needs at least 4 nodes, not 3"):
+        cli.up(3, "kraft-dedicated")
+
+
+def test_up_kraft_dedicated_then_zookeeper_leaves_three_nodes(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(config, "STATE_DIR", tmp_path)
+    containers: list[str] = []
+    removed, seeded = [], []
+
+    def ensure(count: int, image: str) -> list[nodes.Node]:
+        containers[:] = sorted(set(containers) | {n.container for n in nodes.planned(count)})
+        return nodes.planned(count)
+
+    def remove_all() -> list[str]:
+        removed.extend(containers)
+        gone, containers[:] = list(containers), []
+        return gone
+
+    monkeypatch.setattr(cli, "prepare", lambda images: None)
+    monkeypatch.setattr(nodes, "lab_containers", lambda: list(containers))
+    monkeypatch.setattr(nodes, "remove_all", remove_all)
+    monkeypatch.setattr(nodes, "ensure_nodes", ensure)
+    monkeypatch.setattr(
+        fake_ec2, "seed_cluster", lambda endpoint, cluster, count, mode: seeded.append((count, mode)) or []
+    )
+    commands: list[list[str]] = []
+    monkeypatch.setattr(cli, "run", lambda cmd: commands.append(cmd) or "")
+    cli.up(6, "kraft-dedicated")
+    assert len(containers) == 6 and cli.recorded_mode() == "kraft-dedicated"
+    cli.up(6, "kraft-dedicated")  # same mode and count: nothing removed
+    assert removed == [] and commands == []
+    cli.up(3, "zookeeper")
+    assert len(removed) == 6  # another mode: every node recreated
+    assert containers == ["kafka-lab-node1", "kafka-lab-node2", "kafka-lab-node3"]
+    assert seeded == [(6, "kraft-dedicated"), (6, "kraft-dedicated"), (3, "zookeeper")]
+    cli.up(5, "zookeeper")
+    cli.up(4, "zookeeper")  # same mode, fewer nodes: the surplus node is removed, the others kept
+    assert commands == [["docker", "rm", "-f", "kafka-lab-node5"]] and len(removed) == 6
 
 
 def test_deploy_names_missing_playbooks(tmp_path: Path, monkeypatch):
