@@ -8,7 +8,7 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.kafka_aws.kafka.plugins.module_utils import cluster_rules
-from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import id_problem
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import bracket, id_problem
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics import TOPIC_CONFIG_KEYS, validate
 
 # What a listener's `advertise` may name besides a literal host name or address.
@@ -55,11 +55,6 @@ def advertised_listeners(listeners: Iterable[Mapping[str, Any]], host_vars: Mapp
     """`NAME://host:port` for each listener, as advertised.listeners wants them."""
     host = str(host_vars.get("inventory_hostname", "this host"))
     return [f"{entry['name']}://{advertised_endpoint(entry, host_vars, host)}" for entry in listeners]
-
-
-def bracket(host: str) -> str:
-    """IPv6 literals are bracketed in host:port strings."""
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def bootstrap_servers(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import bracket, node_id_of
 
 DOCUMENTATION = r"""
 name: kraft
@@ -40,9 +41,7 @@ UUID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 def kraft_node_id(host_vars: Mapping[str, Any]) -> int:
     """A host's node id: kafka_node_id, else kafka_broker_id."""
-    value = host_vars.get("kafka_node_id")
-    if value is None:
-        value = host_vars.get("kafka_broker_id")
+    value = node_id_of(host_vars.get("kafka_broker_id"), host_vars.get("kafka_node_id"))
     if value is None:
         host = host_vars.get("inventory_hostname", "a host")
         raise AnsibleFilterError(f"{host} has neither kafka_node_id nor kafka_broker_id")
@@ -57,10 +56,6 @@ def kraft_hosts_with_ids(hosts: Iterable[str], hostvars: Mapping[str, Any], ids:
     """The hosts (in order) whose node id is one of `ids`."""
     wanted = {int(i) for i in ids}
     return [host for host in hosts if kraft_node_id(hostvars[host]) in wanted]
-
-
-def bracket(address: str) -> str:
-    return f"[{address}]" if ":" in address and not address.startswith("[") else address
 
 
 def kraft_endpoints(

@@ -7,6 +7,8 @@ API:
   ID_BOUNDS: host variable -> (lowest, highest) id, both inclusive.
   parse_id(var, value) -> int | str: the id as an int, or a problem string saying what is wrong.
   id_problem(var, value) -> str | None: the problem string, or None for a valid id.
+  node_id_of(broker id, node id): a host's node id (its node id, else its broker id).
+  bracket(host) -> str: an IPv6 literal bracketed for host:port strings.
   node_id_problems(hosts) -> list[str]: what is wrong with the node ids of (host, broker id, node id)
     triples: bad values, a broker id and node id that differ, two hosts with the same node id.
 
@@ -67,6 +69,16 @@ def id_problem(var: str, value: object) -> str | None:
     return parsed if isinstance(parsed, str) else None
 
 
+def node_id_of(broker_value: object, node_value: object) -> object:
+    """A host's node id: its node id when set, else its broker id (None when it has neither)."""
+    return broker_value if node_value is None else node_value
+
+
+def bracket(host: str) -> str:
+    """IPv6 literals are bracketed in host:port strings."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 def node_id_problems(
     hosts: Iterable[tuple[str, object, object]],
     broker_id_name: str = "kafka_broker_id",
@@ -98,7 +110,7 @@ def node_id_problems(
                 f"{host} has {broker_id_name} {broker_id} and {node_id_name} {node_id}: a broker's node id "
                 f"is its broker id; keep one {kind} or make them equal"
             )
-        effective = node_id if isinstance(node_id, int) else broker_id
+        effective = node_id_of(broker_id, node_id)
         if not isinstance(effective, int):
             continue
         if effective in seen:
