@@ -115,16 +115,29 @@ class AdminBackend:
             }
         return topics
 
-    def configs(self, names: list[str]) -> dict[str, dict[str, Any]]:
-        """Every config entry of each topic (describe_configs), by topic."""
-        if not names:
-            return {}
-        resources = [self.api.ConfigResource(self.api.ResourceType.TOPIC, name) for name in names]
-        futures = self.client.describe_configs(resources, request_timeout=self.timeout)
-        return {
-            resource.name: self.wait(future, f"describing the configs of topic {resource.name!r}")
-            for resource, future in futures.items()
-        }
+    def configs(self, names: list[str], pause: float = 0.3) -> dict[str, dict[str, Any]]:
+        """Every config entry of each topic (describe_configs), by topic.
+
+        The metadata may come from a broker that has seen a topic just created while the broker
+        answering describe_configs has not yet (KRaft propagates metadata asynchronously): a topic
+        that answers "unknown" is asked again, until the module's timeout, before failing.
+        """
+        found: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + self.timeout
+        pending = list(names)
+        while pending:
+            resources = [self.api.ConfigResource(self.api.ResourceType.TOPIC, name) for name in pending]
+            futures = self.client.describe_configs(resources, request_timeout=self.timeout)
+            pending = []
+            for resource, future in futures.items():
+                what = f"describing the configs of topic {resource.name!r}"
+                if unknown_topic(future, self.timeout) and time.monotonic() < deadline:
+                    pending.append(resource.name)
+                else:
+                    found[resource.name] = self.wait(future, what)
+            if pending:
+                time.sleep(pause)
+        return found
 
     def live_brokers(self) -> int:
         metadata = self._metadata if self._metadata is not None else self.metadata()
@@ -172,6 +185,16 @@ class AdminBackend:
             if all(shows(change, topics) for change in changes) or time.monotonic() >= deadline:
                 return topics
             time.sleep(pause)
+
+
+def unknown_topic(future: Any, timeout: float) -> bool:
+    """Whether a request failed only because the answering broker does not know the topic."""
+    try:
+        exc = future.exception(timeout=timeout)
+    except Exception:  # no answer or cancelled: not this case (wait() reports it)
+        return False
+    err = exc.args[0] if exc is not None and exc.args else None
+    return hasattr(err, "name") and err.name() == "UNKNOWN_TOPIC_OR_PART"
 
 
 def shows(change: Change, topics: dict[str, Topic]) -> bool:

@@ -256,3 +256,33 @@ def test_a_refused_client_setting_is_a_clear_failure():
         ka.AdminBackend.connect(
             {"bootstrap.servers": "127.0.0.1:1", "ssl.truststore.location": "/x.jks"}, fail, 1.0
         )
+
+
+class LateTopic(FakeAdmin):
+    """A broker that answers "unknown topic" for the first `late` describe_configs calls."""
+
+    def __init__(self, late, **kwargs):
+        super().__init__({"fresh": (1, 1)}, {"fresh": [entry("retention.ms", "1000", DYNAMIC)]}, **kwargs)
+        self.late = late
+
+    def describe_configs(self, resources, request_timeout):
+        self.calls.append(("describe_configs", sorted(r.name for r in resources)))
+        if self.late:
+            self.late -= 1
+            unknown = KafkaException(KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))
+            return {r: done(None, unknown) for r in resources}
+        return {r: done({e.name: e for e in self.configs.get(r.name, [])}) for r in resources}
+
+
+def test_a_topic_not_yet_known_to_the_answering_broker_is_asked_again():
+    fake = LateTopic(late=2)
+    topics = ka.AdminBackend(fake, fail, 5.0, admin).describe(["fresh"])
+    assert topics["fresh"].configs == {"retention.ms": "1000"}
+    assert fake.calls == [("describe_configs", ["fresh"])] * 3
+
+
+def test_a_topic_that_stays_unknown_fails_after_the_timeout():
+    fake = LateTopic(late=10**6)
+    with pytest.raises(Failed, match="describing the configs of topic 'fresh' failed: UNKNOWN_TOPIC_OR_PART"):
+        ka.AdminBackend(fake, fail, 0.5, admin).describe(["fresh"])
+    assert 1 < len(fake.calls) < 10
