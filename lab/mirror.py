@@ -76,6 +76,7 @@ KAFKA_TOOLS: dict[str, tuple[str, ...]] = {
     "kafka-metadata-quorum.sh": ("org.apache.kafka.tools.MetadataQuorumCommand",),
     "kafka-cluster.sh": ("org.apache.kafka.tools.ClusterTool", "kafka.tools.ClusterTool"),
     "kafka-acls.sh": ("org.apache.kafka.tools.AclCommand", "kafka.admin.AclCommand"),
+    "kafka-features.sh": ("org.apache.kafka.tools.FeatureCommand", "kafka.admin.FeatureCommand"),
     "zookeeper-shell.sh": ("org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka",),
 }
 
