@@ -9,7 +9,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible.plugins.loader import init_plugin_loader
 
-from tests.unit.conftest import load
+from tests.unit.conftest import FIXTURES, load
 
 init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
 
@@ -68,6 +68,23 @@ def gpg_format(name: str, digest: str) -> str:
 )
 def test_sha512_formats(text):
     assert checksums.apache_sha512(text) == DIGEST
+
+
+# Real files Apache published (fixtures/README.md names each source) and each digest as a second,
+# independent source gives it: andrewrothstein/ansible-kafka defaults/main.yml,
+# kafka_checksums['2.1.0']['2.11'].
+PUBLISHED = {
+    "kafka_2.11-2.1.0.tgz.sha512": (  # gpg --print-md format, wrapped over three lines
+        "b620243c9d042b3f3fd73f5d216e7b2ef01e9b0c444035f7d3eb2962e6e519d8"
+        "e599cb0c602f2835e9a94e54679ed674df14fcd6fbc7a9cb3a6c083242a4650a"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_apache_checksum_files(name):
+    text = (FIXTURES / name).read_bytes().decode("ascii")
+    assert checksums.apache_sha512(text) == PUBLISHED[name]
 
 
 def test_not_a_checksum():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,16 +76,79 @@ def preflight(path: Path) -> subprocess.CompletedProcess:
     )
 
 
+RECAP_LINE = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$")
+
+
+def inventory_hosts(path: Path) -> set[str]:
+    """Every host the inventory file lists, in any group."""
+    groups = yaml.safe_load(path.read_text())["all"]["children"].values()
+    return {name for group in groups for name in group["hosts"]}
+
+
+def recap(stdout: str) -> dict[str, dict[str, int]]:
+    """The PLAY RECAP's counters per host; fails the test when the run printed no (or more than one) recap."""
+    parts = stdout.split("PLAY RECAP")
+    assert len(parts) == 2, f"expected one PLAY RECAP, found {len(parts) - 1}:\n{stdout[-3000:]}"
+    hosts = {}
+    for line in parts[1].splitlines()[1:]:
+        match = RECAP_LINE.match(line.strip())
+        if match:
+            counters = dict(item.split("=") for item in match.group(2).split())
+            hosts[match.group(1)] = {key: int(value) for key, value in counters.items()}
+    return hosts
+
+
+def assert_untouched(result: subprocess.CompletedProcess, path: Path, refused: bool) -> None:
+    """Every inventory host is in the recap with changed=0; a refusal failed on some host, a pass on none."""
+    hosts = recap(result.stdout)
+    assert set(hosts) == inventory_hosts(path), (sorted(hosts), result.stdout[-3000:])
+    changed = {host: counters["changed"] for host, counters in hosts.items() if counters["changed"] != 0}
+    assert not changed, f"preflight changed hosts {changed}:\n{result.stdout[-3000:]}"
+    failed = sum(counters["failed"] + counters["unreachable"] for counters in hosts.values())
+    assert (failed > 0) == refused, (hosts, result.stdout[-3000:])
+
+
+def fake_run(recap_lines: str) -> subprocess.CompletedProcess:
+    return subprocess.CompletedProcess([], 2, stdout=f"TASK [x] ***\nok: [n1]\n{recap_lines}", stderr="")
+
+
+COUNTERS = "changed=0    unreachable=0    failed={}    skipped=0    rescued=0    ignored=0   "
+RECAP_OK = "PLAY RECAP ****\n" + "".join(
+    f"{host:<27}: ok=16   {COUNTERS.format(failed)}\n" for host, failed in (("n1", 1), ("n2", 0), ("n3", 0))
+)
+
+
+@pytest.mark.parametrize(
+    "stdout",
+    [
+        "",  # no recap: the run stopped before the play (the old check passed)
+        RECAP_OK.replace(
+            "n2                         : ok=16   changed=0", "n2 : ok=16   changed=1"
+        ),  # one host
+        "".join(RECAP_OK.splitlines(keepends=True)[:3]),  # n3 missing from the recap
+        RECAP_OK.replace("failed=1", "failed=0"),  # a refusal that failed nowhere
+    ],
+    ids=["no recap", "one host changed", "host missing", "nothing failed"],
+)
+def test_the_recap_check_fails_on(tmp_path: Path, stdout: str):
+    path = inventory(tmp_path, lambda d: None)
+    assert_untouched(fake_run(RECAP_OK), path, refused=True)
+    with pytest.raises(AssertionError):
+        assert_untouched(fake_run(stdout), path, refused=True)
+
+
 def test_good_input_passes(tmp_path: Path):
-    result = preflight(inventory(tmp_path, lambda d: None))
+    path = inventory(tmp_path, lambda d: None)
+    result = preflight(path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "changed=0" in result.stdout
+    assert_untouched(result, path, refused=False)
 
 
 def test_good_kraft_input_passes(tmp_path: Path):
-    result = preflight(inventory(tmp_path, lambda d: None, KRAFT))
+    path = inventory(tmp_path, lambda d: None, KRAFT)
+    result = preflight(path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "changed=0" in result.stdout
+    assert_untouched(result, path, refused=False)
 
 
 def set_host(host: str, key: str, value):
@@ -241,11 +305,12 @@ KRAFT_CASES = {
 @pytest.mark.parametrize("case", sorted(KRAFT_CASES))
 def test_bad_kraft_input_fails_naming_the_variable(tmp_path: Path, case: str):
     change, message = KRAFT_CASES[case]
-    result = preflight(inventory(tmp_path, change, KRAFT))
+    path = inventory(tmp_path, change, KRAFT)
+    result = preflight(path)
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
     assert message in output, output[-3000:]
-    assert "changed=" not in output or "changed=0" in output
+    assert_untouched(result, path, refused=True)
 
 
 # Rules that must not be printed when only the case's own rule is broken.
@@ -255,11 +320,12 @@ SILENT = ("collide", "allow_delete", "must be unique", "must be positive")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_fails_naming_the_variable(tmp_path: Path, case: str):
     change, message = CASES[case]
-    result = preflight(inventory(tmp_path, change))
+    path = inventory(tmp_path, change)
+    result = preflight(path)
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
     assert message in output, output[-3000:]
     failed = output[output.index("[ERROR]") :] if "[ERROR]" in output else output
     for rule in SILENT:
         assert rule not in failed.split("PLAY RECAP")[0] or rule in message, failed[:1500]
-    assert "changed=" not in output or "changed=0" in output
+    assert_untouched(result, path, refused=True)
