@@ -20,6 +20,16 @@ alternates repetitions of --repo (A) and OTHER (B), A, B, A, B, ..., so both are
 same machine under the same load, then prints both tables side by side and the ratio of the medians.
 --ab measures ZooKeeper mode only (an older checkout need not know KRaft).
 
+`--anchor DIR` measures the issue's anchor in the same run: sleighzy's plain Galaxy roles
+(DIR/sleighzy.zookeeper and DIR/sleighzy.kafka, unchanged copies, see DIR/README.md) applied by
+bench/anchor_site.yml to fresh lab nodes in ZooKeeper mode (3 nodes, ZooKeeper 3.9.4, Kafka 3.9.2 from
+the lab's mirror, each socket on the node's own address), Java installed first by the project's java
+role as site.yml installs it; then its no-change re-run. Its repetitions alternate with kafka-aws's
+zookeeper mode. After each cold deploy, of both, the bench waits (untimed) until the cluster's
+metadata lists every broker, then writes and reads back a topic replicated on all of them. Prints
+both, the ratios kafka-aws/anchor against the issue's targets (cold at most 60%, re-run at most 35%)
+and the anchor's re-run changes (reported, not fatal: the anchor is measured as it is).
+
 The download cache is the role's `apache_release_cache_dir`, passed as an extra variable pointing
 at a folder of the bench's own (.cache/bench-downloads), so that emptying it never deletes an
 archive that another run (a molecule scenario, `lab deploy`) is reading from ~/.cache/kafka-aws.
@@ -27,12 +37,13 @@ archive that another run (a molecule scenario, `lab deploy`) is reading from ~/.
 Recreates the lab nodes: run it on a lab you don't mind resetting.
 
 Usage: python bench/deploy_bench.py [--reps 3] [--modes MODE ...] [--repo PATH] [--ab OTHER_PATH]
-                                    [--nodes N] [--top 8]
+                                    [--anchor DIR] [--nodes N] [--top 8]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -42,6 +53,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parent.parent
 # The lab is always this repository's, whichever checkout's playbooks run against it.
@@ -55,6 +70,15 @@ TASK_TIME = re.compile(r"^(.+?) -{3,} (\d+\.\d+)s$", re.MULTILINE)
 DOWNLOADS = ROOT / ".cache" / "bench-downloads"
 COLD_GOAL_S = 300.0
 RERUN_GOAL_S = 30.0
+# The issue's anchor: sleighzy's Galaxy roles; kafka-aws/anchor targets for the cold deploy and re-run.
+ANCHOR_PLAYBOOK = ROOT / "bench" / "anchor_site.yml"
+ANCHOR_ROLES = ("sleighzy.zookeeper", "sleighzy.kafka")
+ANCHOR_INVENTORY = ROOT / ".cache" / "bench-anchor" / "inventory.yml"
+ANCHOR_NODES = 3
+COLD_TARGET = 0.60
+RERUN_TARGET = 0.35
+CLIENT_PORT = 9092  # both deployments' client listener on each node's address
+READY_TIMEOUT_S = 240.0
 
 
 class BenchError(Exception):
@@ -76,8 +100,20 @@ class Version:
     repo: Path
     mode: str
     nodes: int
+    anchor: Path | None = None  # the folder of the anchor's roles: deploy bench/anchor_site.yml, not site.yml
+    verify: bool = False  # after each cold deploy, wait for every broker and write and read a topic
     cold: list[Run] = field(default_factory=list)
     rerun: list[Run] = field(default_factory=list)
+    ready: list[float] = field(default_factory=list)  # seconds after the cold deploy until all brokers serve
+
+
+@dataclass(frozen=True)
+class Deploy:
+    """One ansible-playbook invocation: folder, arguments after `ansible-playbook`, environment overrides."""
+
+    cwd: Path
+    args: list[str]
+    env: dict[str, str]
 
 
 def checkout(path: str) -> Path:
@@ -88,28 +124,80 @@ def checkout(path: str) -> Path:
     return repo
 
 
-def playbook(repo: Path, name: str) -> tuple[float, str]:
+def anchor_dir(path: str) -> Path:
+    folder = Path(path).expanduser().resolve()
+    missing = [r for r in ANCHOR_ROLES if not (folder / r / "tasks").is_dir()]
+    if missing:
+        raise SystemExit(f"{folder} holds no anchor role {', '.join(missing)} (see bench/anchor_site.yml)")
+    return folder
+
+
+def site_deploy(repo: Path) -> Deploy:
+    """kafka-aws: the checkout's site.yml on inventory/lab, downloading into the bench's own cache."""
+    args = ["-i", "inventory/lab", "-e", f"apache_release_cache_dir={DOWNLOADS}", "site.yml"]
+    return Deploy(repo, args, {"ANSIBLE_CONFIG": str(repo / "ansible.cfg")})
+
+
+def anchor_deploy(roles: Path, count: int) -> Deploy:
+    """The anchor: bench/anchor_site.yml with this repository's ansible.cfg (connection, forks,
+    pipelining, the java role by FQCN), the roles found in `roles` and facts injected as variables
+    (Ansible's default, which sleighzy.kafka relies on: it reads ansible_os_family)."""
+    write_anchor_inventory(count)
+    args = ["-i", str(ANCHOR_INVENTORY), "-e", f"anchor_mirror_url={config.MIRROR_URL}", str(ANCHOR_PLAYBOOK)]
+    env = {
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(roles),
+        "ANSIBLE_INJECT_FACT_VARS": "True",
+    }
+    return Deploy(ROOT, args, env)
+
+
+def anchor_inventory(count: int) -> dict[str, Any]:
+    """The lab's nodes for the anchor's roles: named by address (what zoo.cfg and listeners need),
+    reached through their containers, ZooKeeper id and broker id = node index."""
+    hosts = {
+        node.address: {"ansible_host": node.container, "zookeeper_id": index, "kafka_broker_id": index}
+        for index, node in enumerate(nodes.planned(count), start=1)
+    }
+    return {
+        "all": {
+            "vars": {
+                "ansible_connection": "community.docker.docker",
+                "ansible_python_interpreter": "/usr/bin/python3",
+            },
+            "children": {
+                "zookeeper-nodes": {"hosts": hosts},
+                "kafka-nodes": {"hosts": {address: {} for address in hosts}},
+            },
+        }
+    }
+
+
+def write_anchor_inventory(count: int) -> None:
+    ANCHOR_INVENTORY.parent.mkdir(parents=True, exist_ok=True)
+    ANCHOR_INVENTORY.write_text(json.dumps(anchor_inventory(count), indent=2) + "\n")  # JSON is YAML
+
+
+def deploy_of(version: Version) -> Deploy:
+    return anchor_deploy(version.anchor, version.nodes) if version.anchor else site_deploy(version.repo)
+
+
+def playbook(deploy: Deploy) -> tuple[float, str]:
     env = {
         **os.environ,
-        "ANSIBLE_CONFIG": str(repo / "ansible.cfg"),
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
         "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "all",
         "ANSIBLE_NOCOLOR": "1",
+        **deploy.env,
     }
-    cmd = [
-        str(Path(sys.executable).parent / "ansible-playbook"),
-        "-i",
-        "inventory/lab",
-        "-e",
-        f"apache_release_cache_dir={DOWNLOADS}",
-        name,
-    ]
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), *deploy.args]
     start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
+    result = subprocess.run(cmd, cwd=deploy.cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
+        name = deploy.args[-1]
         raise BenchError(
-            f"{repo}: ansible-playbook {name} failed (rc {result.returncode}) after {elapsed:.0f} s\n"
+            f"{deploy.cwd}: ansible-playbook {name} failed (rc {result.returncode}) after {elapsed:.0f} s\n"
             f"--- stdout tail ---\n{result.stdout[-4000:]}\n--- stderr tail ---\n{result.stderr[-2000:]}"
         )
     return elapsed, result.stdout
@@ -140,19 +228,107 @@ def downloaded() -> str:
 
 def repetition(version: Version, rep: int, reps: int) -> None:
     setup_s = fresh_lab(version.nodes, version.mode)
-    cold = parse(*playbook(version.repo, "site.yml"))
+    deploy = deploy_of(version)
+    cold = parse(*playbook(deploy))
     version.cold.append(cold)
-    rerun = parse(*playbook(version.repo, "site.yml"))
+    checked = f"; {verify_cluster(version)}" if version.verify else ""
+    rerun = parse(*playbook(deploy))
     version.rerun.append(rerun)
     idem = "changed=0" if idempotent(rerun) else f"NOT idempotent {rerun.changed}"
+    fetched = "on the nodes" if version.anchor else downloaded()
     print(
         f"  {version.label} ({version.mode}, {version.nodes} nodes) {rep}/{reps}: fresh nodes "
-        f"{setup_s:.0f} s; cold {cold.seconds:.1f} s (downloaded {downloaded()}); "
+        f"{setup_s:.0f} s; cold {cold.seconds:.1f} s (downloaded {fetched}){checked}; "
         f"re-run {rerun.seconds:.1f} s, {idem}",
         flush=True,
     )
-    if not idempotent(rerun):
+    if not idempotent(rerun) and not version.anchor:
         raise BenchError(f"{version.label}: the no-change re-run changed something: changed={rerun.changed}")
+
+
+def bootstrap(count: int) -> str:
+    return ",".join(f"{node.address}:{CLIENT_PORT}" for node in nodes.planned(count))
+
+
+def quiet(settings: dict[str, Any]) -> dict[str, Any]:
+    """librdkafka settings without its connection-refused logs while brokers start."""
+    return {**settings, "log_level": 0}
+
+
+def wait_brokers(servers: str, count: int, timeout: float = READY_TIMEOUT_S) -> float:
+    """Seconds until the cluster's metadata lists `count` brokers; BenchError after `timeout`."""
+    admin = AdminClient(quiet({"bootstrap.servers": servers}))
+    start = time.perf_counter()
+    seen = 0
+    while time.perf_counter() - start < timeout:
+        try:
+            seen = len(admin.list_topics(timeout=5).brokers)
+        except KafkaException:
+            seen = 0
+        if seen >= count:
+            return time.perf_counter() - start
+        time.sleep(0.5)
+    raise BenchError(f"{servers}: {seen} of {count} brokers in the metadata after {timeout:.0f} s")
+
+
+def create_topic(servers: str, topic: str, replicas: int) -> None:
+    admin = AdminClient(quiet({"bootstrap.servers": servers}))
+    future = admin.create_topics([NewTopic(topic, num_partitions=replicas, replication_factor=replicas)])
+    future[topic].result(timeout=60)
+
+
+def produce(servers: str, topic: str, values: list[str]) -> None:
+    producer = Producer(quiet({"bootstrap.servers": servers, "acks": "all"}))
+    failures: list[str] = []
+
+    def delivered(error: Any, _message: Any) -> None:
+        if error is not None:
+            failures.append(str(error))
+
+    for value in values:
+        producer.produce(topic, value.encode(), on_delivery=delivered)
+    left = producer.flush(60)
+    if failures or left:
+        raise BenchError(f"{servers}: writing {topic} failed: {failures or f'{left} not delivered'}")
+
+
+def consume(servers: str, topic: str, count: int, timeout: float = 60.0) -> list[str]:
+    group = f"bench-{topic}-{time.time_ns()}"
+    consumer = Consumer(
+        quiet({"bootstrap.servers": servers, "group.id": group, "auto.offset.reset": "earliest"})
+    )
+    consumer.subscribe([topic])
+    values: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(values) < count and time.monotonic() < deadline:
+            message = consumer.poll(1.0)
+            if message is not None and message.error() is None:
+                values.append(message.value().decode())
+    finally:
+        consumer.close()
+    return values
+
+
+def verify_cluster(version: Version) -> str:
+    """Untimed: wait until every broker is in the metadata, then write and read back a topic replicated
+    on all of them (acks=all). Records the wait; a cluster that doesn't serve fails the bench."""
+    servers = bootstrap(version.nodes)
+    waited = wait_brokers(servers, version.nodes)
+    version.ready.append(waited)
+    topic = f"bench-check-{len(version.cold)}"
+    create_topic(servers, topic, version.nodes)
+    sent = [f"{version.label}-{i}" for i in range(10)]
+    produce(servers, topic, sent)
+    got = consume(servers, topic, len(sent))
+    if sorted(got) != sorted(sent):
+        raise BenchError(
+            f"{version.label}: read back {len(got)} of the {len(sent)} records written to {topic}"
+        )
+    return (
+        f"{version.nodes} brokers serving {waited:.1f} s after it, {len(sent)} records written (acks=all) "
+        f"to a topic replicated {version.nodes}x and read back"
+    )
 
 
 def idempotent(run: Run) -> bool:
@@ -236,6 +412,39 @@ def ratios(a: Version, b: Version) -> None:
         )
 
 
+def target_row(name: str, ours: list[Run], anchor: list[Run], target: float) -> None:
+    mine, theirs = stats(ours)[0], stats(anchor)[0]
+    share = mine / theirs
+    verdict = "met" if share <= target else "NOT met"
+    print(f"{name:22}{spread(ours):>26}{spread(anchor):>26}{share:>8.0%}{target:>8.0%}  {verdict}")
+
+
+def anchor_table(ours: Version, anchor: Version) -> None:
+    """kafka-aws's zookeeper mode against the anchor: medians (min-max), kafka-aws/anchor, the targets."""
+    if not ours.rerun or not anchor.rerun:
+        print("anchor comparison: not every version completed a repetition")
+        return
+    print(f"{'':22}{'kafka-aws (zookeeper)':>26}{'anchor (sleighzy roles)':>26}{'ratio':>8}{'target':>8}")
+    target_row("cold deploy", ours.cold, anchor.cold, COLD_TARGET)
+    target_row("no-change re-run", ours.rerun, anchor.rerun, RERUN_TARGET)
+    if ours.ready and anchor.ready:
+        ready_row(ours, anchor)
+    changes = [sum(r.changed.values()) for r in anchor.rerun]
+    print(f"anchor re-runs: changed tasks per run (all hosts) {changes}; kafka-aws re-runs changed=0")
+
+
+def ready_row(ours: Version, anchor: Version) -> None:
+    """Cold deploy plus the wait until every broker serves (the anchor's roles don't wait for it)."""
+    mine = [r.seconds + w for r, w in zip(ours.cold, ours.ready, strict=False)]
+    theirs = [r.seconds + w for r, w in zip(anchor.cold, anchor.ready, strict=False)]
+    share = statistics.median(mine) / statistics.median(theirs)
+    waits = {v.label: ", ".join(f"{w:.1f}" for w in v.ready) for v in (ours, anchor)}
+    print(
+        f"{'cold until all serve':22}{statistics.median(mine):>24.1f} s{statistics.median(theirs):>24.1f} s"
+        f"{share:>8.0%}{COLD_TARGET:>8.0%}  (waits after the playbook, s: {waits})"
+    )
+
+
 def goals(version: Version) -> None:
     if not version.cold or not version.rerun:
         return
@@ -267,6 +476,12 @@ def arguments() -> argparse.Namespace:
         help="alternate runs with this other checkout, in ZooKeeper mode only (no --modes but zookeeper)",
     )
     parser.add_argument(
+        "--anchor",
+        metavar="DIR",
+        help="also measure the issue's anchor, sleighzy.zookeeper and sleighzy.kafka from DIR "
+        "(e.g. /work/shared/anchors), alternating with kafka-aws's zookeeper mode",
+    )
+    parser.add_argument(
         "--nodes",
         type=int,
         help=f"nodes per mode (default: the mode's lab default, {config.DEDICATED_NODE_COUNT} for "
@@ -278,7 +493,11 @@ def arguments() -> argparse.Namespace:
         parser.error("--reps must be at least 1")
     if args.ab and args.modes not in (None, ["zookeeper"]):
         parser.error("--ab measures ZooKeeper mode only: drop --modes or give --modes zookeeper")
-    args.modes = args.modes or (["zookeeper"] if args.ab else list(config.MODES))
+    if args.anchor and (args.ab or args.modes not in (None, ["zookeeper"])):
+        parser.error("--anchor compares with ZooKeeper mode only: no --ab, no --modes but zookeeper")
+    if args.anchor and args.nodes not in (None, ANCHOR_NODES):
+        parser.error(f"--anchor measures the issue's cluster shape: {ANCHOR_NODES} nodes")
+    args.modes = args.modes or (["zookeeper"] if args.ab or args.anchor else list(config.MODES))
     for mode in args.modes:
         if args.nodes is not None and args.nodes < config.minimum_node_count(mode):
             parser.error(f"{mode} mode needs at least {config.minimum_node_count(mode)} nodes")
@@ -286,7 +505,15 @@ def arguments() -> argparse.Namespace:
 
 
 def plan(args: argparse.Namespace) -> list[Version]:
-    """What to measure: the two checkouts in ZooKeeper mode (--ab), else each mode with --repo."""
+    """What to measure: the two checkouts in ZooKeeper mode (--ab), kafka-aws's zookeeper mode and the
+    anchor (--anchor), else each mode with --repo."""
+    if args.anchor:
+        repo = checkout(args.repo)
+        roles = anchor_dir(args.anchor)
+        return [
+            Version("kafka-aws", repo, "zookeeper", ANCHOR_NODES, verify=True),
+            Version("anchor", repo, "zookeeper", ANCHOR_NODES, anchor=roles, verify=True),
+        ]
     if args.ab:
         count = args.nodes or config.default_node_count("zookeeper")
         return [
@@ -299,26 +526,49 @@ def plan(args: argparse.Namespace) -> list[Version]:
     ]
 
 
-def report(versions: list[Version], ab: bool, top: int) -> None:
+def report(versions: list[Version], args: argparse.Namespace) -> None:
     print()
-    if ab:
+    if args.ab:
         table(versions)
         ratios(versions[0], versions[1])
+    elif args.anchor:
+        anchor_table(versions[0], versions[1])
     else:
         mode_table(versions)
     print()
     for version in versions:
-        slowest(version, top)
-    for version in versions[:1] if ab else versions:
+        slowest(version, args.top)
+    for version in versions[:1] if args.ab or args.anchor else versions:
         goals(version)
+
+
+def foreign_instances() -> list[str]:
+    """Instances that seeding the lab would retag or park (the lab cluster's, and those parked out of
+    it) but that carry no lab container tag: another user's. The bench refuses to run beside them."""
+    ec2 = fake_ec2.client(config.EC2_ENDPOINT)
+    touched = [
+        *fake_ec2.running_instances(ec2, config.CLUSTER_NAME),
+        *fake_ec2.running_instances(ec2, config.CLUSTER_NAME, fake_ec2.PARKED_TAG),
+    ]
+    tags = [{t["Key"]: t["Value"] for t in i.get("Tags", [])} for i in touched]
+    return [
+        f"{i['InstanceId']} ({t.get('Name', 'no Name')})"
+        for i, t in zip(touched, tags, strict=True)
+        if not t.get("lab:container", "").startswith(config.CONTAINER_PREFIX)
+    ]
 
 
 def main() -> int:
     args = arguments()
     versions = plan(args)
     cli.prepare(images=[cli.LAB_IMAGE])
+    foreign = foreign_instances()
+    if foreign:
+        print(f"refusing to run: the lab's cluster tags are on instances it did not create: {foreign}")
+        return 2
     for v in versions:
-        print(f"{v.label}: {v.repo}, {v.mode} mode on {v.nodes} nodes")
+        what = f"{ANCHOR_PLAYBOOK.name} with the roles in {v.anchor}" if v.anchor else str(v.repo)
+        print(f"{v.label}: {what}, {v.mode} mode on {v.nodes} nodes")
     failure = None
     try:
         for rep in range(1, args.reps + 1):
@@ -326,7 +576,7 @@ def main() -> int:
                 repetition(version, rep, args.reps)
     except BenchError as error:
         failure = error
-    report(versions, bool(args.ab), args.top)
+    report(versions, args)
     if failure:
         print(f"\nFAILED: {failure}", file=sys.stderr)
         return 1
