@@ -295,6 +295,11 @@ KRAFT_CASES = {
     ),
     "unknown quorum kind": (set_all("kafka_controller_quorum", "elastic"), "kafka_controller_quorum"),
     "kraft on an old release": (set_all("kafka_version", "3.8.1"), "KRaft mode needs Kafka 3.9 or newer"),
+    # upgrade.yml's "Java too old for the target" is this preflight check
+    "java too old for kafka 4": (
+        set_all("java_version", 11),
+        "Kafka 4.4.0 needs Java 17 or newer, and java_version is 11",
+    ),
     "key removed in kafka 4": (
         set_all("kafka_server_properties", {"inter.broker.protocol.version": "3.9"}),
         "kafka_server_properties sets inter.broker.protocol.version (Kafka 4.4.0 removed it;",
