@@ -79,6 +79,8 @@ KAFKA_TOOLS: dict[str, tuple[str, ...]] = {
     "kafka-features.sh": ("org.apache.kafka.tools.FeatureCommand", "kafka.admin.FeatureCommand"),
     "zookeeper-shell.sh": ("org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka",),
 }
+# Arguments a launcher puts before the user's, as Apache's script does (zookeeper-shell.sh HOST:PORT ...).
+TOOL_ARGS = {"zookeeper-shell.sh": " -server"}
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,8 @@ def render_kafka(dist: Dist, files: dict[str, bytes], classes: set[str]) -> dict
         main = next((c for c in candidates if c in classes), None)
         if main is None:
             continue  # the tool does not exist in this version (e.g. zookeeper-shell.sh in 4.x)
-        out[f"bin/{script}"] = template.replace("@CLASS@", main).replace("@NAME@", script).encode()
+        launch = main + TOOL_ARGS.get(script, "")
+        out[f"bin/{script}"] = template.replace("@CLASS@", launch).replace("@NAME@", script).encode()
     if "kafka.Kafka" not in classes:
         raise LabError(f"kafka.Kafka not found in the jars resolved for {dist.top}")
     return out

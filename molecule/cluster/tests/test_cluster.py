@@ -59,6 +59,7 @@ def test_rendered_server_properties(name):
     assert props["advertised.listeners"] == props["listeners"]
     assert props["listener.security.protocol.map"] == "INTERNAL:PLAINTEXT,CLIENT:PLAINTEXT"
     assert props["inter.broker.listener.name"] == "INTERNAL"
+    assert props["inter.broker.protocol.version"] == "3.9"  # pinned: the line a migration to KRaft needs
     assert props["zookeeper.connect"] == "127.0.0.31:2181,127.0.0.32:2181,127.0.0.33:2181/kafka/cluster"
     assert props["broker.rack"] == f"use1-az{index}"
     assert props["default.replication.factor"] == "3" and props["min.insync.replicas"] == "2"
