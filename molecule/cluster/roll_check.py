@@ -60,6 +60,22 @@ def parse_samples(kind: str, text: str) -> list[dict]:
     return rows
 
 
+def producer_events(text: str) -> tuple[set[str], list[dict], list[float]]:
+    """kafka-verifiable-producer.sh output: the acknowledged values, the failed sends, the ack times."""
+    acked, failed, stamps = set(), [], []
+    for line in text.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("name") == "producer_send_success":
+            acked.add(event["value"])
+            stamps.append(event["timestamp"] / 1000)
+        elif event.get("name") == "producer_send_error":
+            failed.append(event)
+    return acked, failed, stamps
+
+
 def healthy(kind: str, row: dict, ids: set[int]) -> bool:
     if kind == "kafka":
         return row["up"] and row["live"] == ids and row["urp"] == 0 and row["partitions"] > 0
@@ -127,17 +143,7 @@ def main() -> int:
                 problems.append(f"brokers {sorted(down)} down together at {batch[0]['begin']:.3f}")
                 break
     if doc.get("producer") is not None:
-        acked, failed, stamps = set(), [], []
-        for line in doc["producer"].splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if event.get("name") == "producer_send_success":
-                acked.add(event["value"])
-                stamps.append(event["timestamp"] / 1000)
-            elif event.get("name") == "producer_send_error":
-                failed.append(event)
+        acked, failed, stamps = producer_events(doc["producer"])
         consumed = set(doc["consumed"].split())
         lost = acked - consumed
         print(f"producer: {len(acked)} acknowledged, {len(failed)} failed; {len(consumed)} read back")

@@ -3,15 +3,16 @@
 
 Usage: roll_sampler.py HOST:PORT [HOST:PORT ...]
 
-Every round sends a Metadata request (v1, all topics: the request kafka-topics.sh and
-kafka-broker-api-versions.sh build on) to every broker and prints one line per broker:
+Every round sends a Metadata request (v4, all topics: the request kafka-topics.sh and
+kafka-broker-api-versions.sh build on; v4 is served from Kafka 1.0 to 4.x) to every broker and prints
+one line per broker:
 
-    <begin> <end> <address> live=<ids registered, as that broker sees them> partitions=<n> urp=<n>
+    <begin> <end> <address> live=<ids registered, as it sees them> partitions=<n> urp=<n> noleader=<n>
 
 or `<begin> <end> <address> down` when the broker does not answer. begin/end are Unix times taken
 just before the request was sent and just after the answer was read, so a line proves the state
 held at some moment between them. urp counts partitions whose ISR is smaller than their replica
-set (what --under-replicated-partitions lists).
+set (what --under-replicated-partitions lists); noleader those without a leader (leader id -1).
 """
 
 from __future__ import annotations
@@ -53,23 +54,25 @@ class Reader:
         return [self.take(">i") for _ in range(self.take(">i"))]
 
 
-def metadata(address: str) -> tuple[list[int], int, int]:
+def metadata(address: str) -> tuple[list[int], int, int, int]:
     host, port = address.rsplit(":", 1)
     client = b"roll-sampler"
-    body = struct.pack(">hhih", 3, 1, 7, len(client)) + client + struct.pack(">i", -1)
+    body = struct.pack(">hhih", 3, 4, 7, len(client)) + client + struct.pack(">ib", -1, 0)
     with socket.create_connection((host, int(port)), timeout=1.0) as sock:
         sock.settimeout(2.0)
         sock.sendall(struct.pack(">i", len(body)) + body)
         answer = Reader(recv(sock, struct.unpack(">i", recv(sock, 4))[0]))
     answer.take(">i")  # correlation id
+    answer.take(">i")  # throttle time
     live = []
     for _ in range(answer.take(">i")):
         live.append(answer.take(">i"))
         answer.string()
         answer.take(">i")
         answer.string()
+    answer.string()  # cluster id
     answer.take(">i")  # controller id
-    partitions = urp = 0
+    partitions = urp = noleader = 0
     for _ in range(answer.take(">i")):
         answer.take(">h")
         answer.string()
@@ -77,11 +80,12 @@ def metadata(address: str) -> tuple[list[int], int, int]:
         for _ in range(answer.take(">i")):
             answer.take(">h")
             answer.take(">i")
-            answer.take(">i")
+            leader = answer.take(">i")
             replicas, isr = answer.int_array(), answer.int_array()
             partitions += 1
             urp += len(isr) < len(replicas)
-    return sorted(live), partitions, urp
+            noleader += leader < 0
+    return sorted(live), partitions, urp, noleader
 
 
 def main() -> None:
@@ -89,8 +93,10 @@ def main() -> None:
         for address in sys.argv[1:]:
             begin = time.time()
             try:
-                live, partitions, urp = metadata(address)
-                state = f"live={','.join(map(str, live))} partitions={partitions} urp={urp}"
+                live, partitions, urp, noleader = metadata(address)
+                state = (
+                    f"live={','.join(map(str, live))} partitions={partitions} urp={urp} noleader={noleader}"
+                )
             except (OSError, ConnectionError, struct.error):
                 state = "down"
             print(f"{begin:.3f} {time.time():.3f} {address} {state}", flush=True)

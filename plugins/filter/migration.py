@@ -156,8 +156,8 @@ def migration_id_problems(brokers: list[Mapping[str, Any]]) -> list[str]:
     """Brokers whose kafka_node_id is not their broker id (a migrated broker keeps its id)."""
     return [
         f"{b.get('inventory_hostname')}: kafka_node_id={b.get('kafka_node_id')} is not its kafka_broker_id="
-        f"{b.get('kafka_broker_id')} (a migrated broker keeps its broker.id as its node.id: remove kafka_node_id "
-        "or make it equal)"
+        f"{b.get('kafka_broker_id')} (a migrated broker keeps its broker.id as its node.id: "
+        "remove kafka_node_id or make it equal)"
         for b in brokers
         if str(b.get("kafka_node_id")) != str(b.get("kafka_broker_id"))
     ]
@@ -174,7 +174,11 @@ def retired_tags(tags: Mapping[str, str], cluster_name: str) -> dict[str, dict[s
     by the inventory. Returns {"set": {key: value}, "remove": {key: value}}.
     """
     role_key = next(
-        (k for k, v in tags.items() if "zookeeper" in (r := {x.strip() for x in str(v).split(",")}) and r <= ROLES),
+        (
+            k
+            for k, v in tags.items()
+            if "zookeeper" in (r := {x.strip() for x in str(v).split(",")}) and r <= ROLES
+        ),
         None,
     )
     if role_key is None:

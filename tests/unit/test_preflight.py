@@ -47,6 +47,12 @@ for _i in (1, 2, 3):
     KRAFT[f"n{_i}"] = {"kafka_host_address": f"127.0.0.{_i}", "kafka_node_id": _i}
 
 
+# A migration: the ZooKeeper-mode cluster plus one dedicated controller (n4, node id 4).
+MIGRATION = copy.deepcopy(GOOD)
+MIGRATION["all"]["children"]["controller"] = {"hosts": {"n4": None}}
+MIGRATION["n4"] = {"kafka_host_address": "127.0.0.4", "kafka_node_id": 4}
+
+
 def inventory(tmp_path: Path, change, base: dict = GOOD) -> Path:
     data = copy.deepcopy(base)
     change(data)
@@ -59,7 +65,7 @@ def inventory(tmp_path: Path, change, base: dict = GOOD) -> Path:
     return path
 
 
-def preflight(path: Path) -> subprocess.CompletedProcess:
+def preflight(path: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
@@ -67,7 +73,13 @@ def preflight(path: Path) -> subprocess.CompletedProcess:
         "ANSIBLE_GATHERING": "explicit",
     }
     return subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(path), "playbooks/preflight.yml"],
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(path),
+            *extra,
+            "playbooks/preflight.yml",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -333,4 +345,48 @@ def test_bad_input_fails_naming_the_variable(tmp_path: Path, case: str):
     failed = output[output.index("[ERROR]") :] if "[ERROR]" in output else output
     for rule in SILENT:
         assert rule not in failed.split("PLAY RECAP")[0] or rule in message, failed[:1500]
+    assert_untouched(result, path, refused=True)
+
+
+# preflight.yml as migrate_to_kraft.yml, rollback_migration.yml and retire_zookeeper.yml import it.
+MIGRATION_RUN = ("-e", "_kafka_migration_run=true")
+
+MIGRATION_CASES = {
+    "no controllers": (
+        lambda d: d["all"]["children"].pop("controller"),
+        "the inventory has no KRaft controllers",
+    ),
+    "kafka 3.8": (set_all("kafka_version", "3.8.1"), "kafka_version=3.8.1: a migration runs on Kafka 3.9"),
+    "combined nodes": (
+        lambda d: (
+            d["all"]["children"]["broker"]["hosts"].update(n4=None) or d["n4"].update(kafka_broker_id=4)
+        ),
+        "combined broker-controller nodes (n4) are not a migration target",
+    ),
+    "dynamic quorum": (
+        set_all("kafka_controller_quorum", "dynamic"),
+        "kafka_controller_quorum=dynamic: Kafka 3.9 migrates to a static quorum only",
+    ),
+    "broker node id not its broker id": (
+        set_host("n2", "kafka_node_id", 7),
+        "n2: kafka_node_id=7 is not its kafka_broker_id=2",
+    ),
+}
+
+
+def test_a_migration_inventory_passes_in_a_migration_run(tmp_path: Path):
+    path = inventory(tmp_path, lambda d: None, MIGRATION)
+    result = preflight(path, *MIGRATION_RUN)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert_untouched(result, path, refused=False)
+
+
+@pytest.mark.parametrize("case", sorted(MIGRATION_CASES))
+def test_bad_migration_input_fails_naming_the_fix(tmp_path: Path, case: str):
+    change, message = MIGRATION_CASES[case]
+    path = inventory(tmp_path, change, MIGRATION)
+    result = preflight(path, *MIGRATION_RUN)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert message in output, output[-3000:]
     assert_untouched(result, path, refused=True)
