@@ -39,7 +39,7 @@ lint: venv
 	ANSIBLE_INVENTORY=tests/lint_inventory.yml ansible-lint --offline --profile production
 
 unit: venv
-	pytest -q tests/unit
+	pytest -q -n 2 tests/unit
 
 # Engine, host images, artifact mirror (built and served) and fake EC2 API; no lab nodes.
 prepare: venv
