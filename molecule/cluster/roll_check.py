@@ -10,11 +10,13 @@ Reads one JSON document on stdin:
   journal    {host: `journalctl -u <unit> -o short-unix` since t0}
   samples    the sampler's output; gaps: false skips the health-between-restarts check
   ids        (kafka) every broker id of the cluster; host_ids: {host: broker id}
-  producer   (optional) kafka-verifiable-producer.sh output; consumed: the values read back
+  producer   (optional) kafka-verifiable-producer.sh output; consumed: the values read back;
+             consumer: the values a consumer group read while the roll went on
 Checks that every host restarted exactly once in the given order, that before each stop every host
 was seen healthy after the previous host's start (kafka: every broker registered and no partition
 under-replicated, seen by every broker; zookeeper: every member serving as leader or follower), that
-two brokers were never down at once, and that the producer lost nothing. Prints what it found; exits
+two brokers were never down at once, that the producer lost nothing, and that the consumer group that
+ran through the roll read every acknowledged message. Prints what it found; exits
 1 with the reasons when a check fails.
 """
 
@@ -146,7 +148,16 @@ def main() -> int:
         acked, failed, stamps = producer_events(doc["producer"])
         consumed = set(doc["consumed"].split())
         lost = acked - consumed
-        print(f"producer: {len(acked)} acknowledged, {len(failed)} failed; {len(consumed)} read back")
+        running = set(doc.get("consumer", "").split())
+        print(
+            f"producer: {len(acked)} acknowledged, {len(failed)} failed; {len(consumed)} read back; "
+            f"{len(acked & running)} of the acknowledged read by the consumer group during the roll"
+        )
+        if "consumer" in doc and acked - running:
+            problems.append(
+                f"the consumer group running through the roll missed {len(acked - running)} acknowledged "
+                f"messages, e.g. {sorted(acked - running)[:10]}"
+            )
         if failed:
             problems.append(f"{len(failed)} sends failed, first: {failed[0]}")
         if lost:

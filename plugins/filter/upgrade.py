@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ansible_collections.kafka_aws.kafka.plugins.module_utils import kafka_features
+
 DOCUMENTATION = r"""
 name: upgrade
 short_description: Whether a KRaft cluster may be rolled to a Kafka release
@@ -17,9 +19,10 @@ description:
     version, one message per refused step - a node that runs no Kafka (start or deploy it first), a downgrade,
     a skipped major line, or Kafka 4 from a release older than 3.3 (upgrade to 3.9 first). Empty when the
     upgrade may go ahead.
-  - C(metadata_version_problem(finalized, target)) for a target of Kafka 4 or later, a message when the
-    cluster's finalized metadata.version (for example C(3.9-IV0)) is older than C(3.3-IV3), the oldest
-    Kafka 4 reads; empty otherwise.
+  - C(metadata_version_problem(describe, target)) for a target of Kafka 4 or later, a message when the
+    cluster's finalized metadata.version in C(kafka-features.sh describe)'s output C(describe) (for example
+    C(3.9-IV0); read by the parser the kafka_features module uses) is older than C(3.3-IV3), the oldest
+    Kafka 4 reads, or absent; empty otherwise.
 """
 
 RELEASE = re.compile(r"/kafka_\d+\.\d+-(\d+\.\d+\.\d+)(?:/|$)")
@@ -63,9 +66,18 @@ def upgrade_problems(running: Mapping[str, str], target: str) -> list[str]:
     return problems
 
 
-def metadata_version_problem(finalized: str, target: str) -> str:
+def finalized_metadata_version(describe: str) -> str:
+    """The cluster's finalized metadata.version in `kafka-features.sh describe` output ('' when absent)."""
+    try:
+        return kafka_features.parse_describe(str(describe or "")).get(kafka_features.METADATA_VERSION, "")
+    except ValueError:
+        return ""
+
+
+def metadata_version_problem(describe: str, target: str) -> str:
     if version_tuple(str(target))[0] < 4:
         return ""
+    finalized = finalized_metadata_version(describe)
     match = METADATA_VERSION.match(str(finalized).strip())
     if match and tuple(int(part) for part in match.groups()) >= KAFKA4_METADATA_FROM:
         return ""

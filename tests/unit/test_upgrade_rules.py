@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from ansible.plugins.loader import init_plugin_loader
 
-from tests.unit.conftest import load
+from tests.unit.conftest import ROOT, load
 
+init_plugin_loader([str(ROOT / "collections")])
 upgrade = load("plugins/filter/upgrade.py", "upgrade_filter")
 
 
@@ -79,7 +81,18 @@ def test_refused_steps_name_the_host_and_the_way(running, target, expected):
     ],
 )
 def test_kafka_4_needs_metadata_version_3_3_iv3(finalized, target, refused):
-    problem = upgrade.metadata_version_problem(finalized, target)
+    # kafka-features.sh describe as Kafka 3.9 prints it (tab separated), metadata.version among others
+    describe = (
+        "Feature: kraft.version\tSupportedMinVersion: 0\tSupportedMaxVersion: 1\t"
+        "FinalizedVersionLevel: 0\tEpoch: 5\n"
+        + (
+            f"Feature: metadata.version\tSupportedMinVersion: 3.0-IV1\tSupportedMaxVersion: 3.9-IV0\t"
+            f"FinalizedVersionLevel: {finalized}\tEpoch: 5\n"
+            if finalized
+            else ""
+        )
+    )
+    problem = upgrade.metadata_version_problem(describe, target)
     assert bool(problem) is refused
     if refused:
         assert "finalize_features.yml" in problem and "3.3-IV3" in problem
