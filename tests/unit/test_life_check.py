@@ -1,0 +1,106 @@
+"""The judges of the lab's client checks: life_check.py (the full life) and roll_check.py's client part.
+
+Each must fail when a client lost something, so a scenario that passes proves the clients lost nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from tests.unit.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "molecule" / "cluster"))
+import life_check
+import roll_check
+
+
+def producer(acked: list[int], failed: list[int] = ()) -> str:
+    lines = [json.dumps({"name": "startup_complete"})]
+    lines += [
+        json.dumps({"name": "producer_send_success", "value": str(v), "timestamp": 1000 * (100 + v)})
+        for v in acked
+    ]
+    lines += [json.dumps({"name": "producer_send_error", "value": str(v), "exception": "x"}) for v in failed]
+    return "\n".join(lines)
+
+
+def sample(t: float, noleader: int) -> str:
+    return f"{t:.3f} {t + 0.01:.3f} 127.0.0.31:9092 live=1,2,3 partitions=56 urp=0 noleader={noleader}"
+
+
+def judge(doc: dict, monkeypatch, capsys) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(doc)))
+    code = life_check.main()
+    return code, capsys.readouterr().out
+
+
+def life(**change) -> dict:
+    doc = {
+        "producer": producer([1, 2, 3]),
+        "consumed": "1\n2\n3\n",
+        "consumer": "1\n2\n3\n",
+        "samples": "\n".join([sample(10, 0), sample(11, 2), sample(11.5, 1), sample(12, 0), sample(20, 0)]),
+        "phases": [
+            {"name": "migrate", "t_begin": 9, "t_end": 15},
+            {"name": "upgrade", "t_begin": 15, "t_end": 25},
+        ],
+    }
+    return {**doc, **change}
+
+
+def test_a_clean_life_passes_with_its_figures(monkeypatch, capsys):
+    code, out = judge(life(), monkeypatch, capsys)
+    figures = json.loads(out.splitlines()[0])
+    assert code == 0
+    assert figures["acknowledged"] == 3 and figures["failed"] == 0
+    assert figures["leaderless_s"] == 1.0  # from the first sample without a leader to the next sound one
+    assert figures["leaderless_s_by_phase"] == {"migrate": 1.0, "upgrade": 0.0}
+    assert figures["phases_s"] == {"migrate": 6.0, "upgrade": 10.0}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"producer": producer([1, 2, 3], failed=[4])}, "1 sends failed"),
+        ({"consumed": "1\n3\n"}, "1 acknowledged messages not read back"),
+        ({"consumer": "1\n2\n"}, "the running consumer missed 1"),
+        ({"producer": producer([])}, "nothing was acknowledged"),
+    ],
+)
+def test_a_lost_or_failed_message_fails_the_life(change, reason, monkeypatch, capsys):
+    code, out = judge(life(**change), monkeypatch, capsys)
+    assert code == 1
+    assert f"FAIL: {reason}" in out
+
+
+def test_a_partition_without_leader_until_the_end_counts_to_the_last_sample():
+    spans = life_check.leaderless_spans("\n".join([sample(1, 0), sample(2, 3), sample(4, 3)]))
+    assert spans == [(2.0, 4.0)]
+
+
+def test_the_roll_judge_fails_when_the_consumer_group_missed_a_message(monkeypatch, capsys):
+    doc = {
+        "kind": "kafka",
+        "unit": "kafka",
+        "t0": 0,
+        "order": [],
+        "hosts": {"cluster-1": "127.0.0.31:9092"},
+        "journal": {},
+        "samples": sample(1, 0),
+        "gaps": False,
+        "ids": [1, 2, 3],
+        "host_ids": {"cluster-1": 1},
+        "producer": producer([1, 2, 3]),
+        "consumed": "1 2 3",
+        "consumer": "1 3",
+    }
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(doc)))
+    assert roll_check.main() == 1
+    assert (
+        "the consumer group running through the roll missed 1 acknowledged messages"
+        in capsys.readouterr().out
+    )
