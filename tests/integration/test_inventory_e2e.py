@@ -89,7 +89,7 @@ def test_the_lab_inventory_file_sees_the_lab_cluster(lab_services):
 
 @pytest.fixture(scope="module")
 def own_moto() -> Iterator[str]:
-    """A moto server of this test's own on a free 127.0.0.1 port, with clusters `good` and `dup`."""
+    """A moto server of this test's own on a free 127.0.0.1 port, with clusters `good`, `dup` and `retire`."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -103,20 +103,23 @@ def own_moto() -> Iterator[str]:
         aws_access_key_id="t",
         aws_secret_access_key="t",
     )
-    for cluster, broker_ids in (("good", (1, 2, 3)), ("dup", (1, 2, 2))):
+    # `retire`: a migrated cluster whose ZooKeeper is being retired - two zookeeper,broker hosts, one
+    # ZooKeeper-only member and a controller
+    for cluster, broker_ids in (("good", (1, 2, 3)), ("dup", (1, 2, 2)), ("retire", (1, 2, None, None))):
         for i, broker_id in enumerate(broker_ids, start=1):
+            roles = "zookeeper,broker" if broker_id else "zookeeper" if i == 3 else "controller"
             tags = {
                 "Name": f"{cluster}-{i}",
                 "kafka:cluster": cluster,
-                "kafka:role": "zookeeper,broker",
-                "kafka:broker-id": str(broker_id),
-                "zookeeper:myid": str(i),
+                "kafka:role": roles,
+                **({"kafka:broker-id": str(broker_id)} if broker_id else {}),
+                **({"zookeeper:myid": str(i)} if "zookeeper" in roles else {"kafka:node-id": str(10 + i)}),
             }
             ec2.run_instances(
                 ImageId=AMI,
                 MinCount=1,
                 MaxCount=1,
-                Placement={"AvailabilityZone": f"{config.REGION}{'abc'[i - 1]}"},
+                Placement={"AvailabilityZone": f"{config.REGION}{'abc'[(i - 1) % 3]}"},
                 TagSpecifications=[
                     {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
                 ],
@@ -242,3 +245,68 @@ def test_the_plugin_works_from_an_installed_collection_tarball(own_moto, tmp_pat
     listing = json.loads(result.stdout)
     assert sorted(listing["zookeeper"]["hosts"]) == ["good-1", "good-2", "good-3"]
     assert listing["_meta"]["hostvars"]["good-2"]["kafka_broker_id"] == 2
+
+
+def instance_tags(endpoint: str, cluster_name: str) -> dict[str, dict[str, str]]:
+    """Name -> tags of every instance whose Name starts with the cluster's name."""
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=endpoint,
+        region_name=config.REGION,
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+    found = {}
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for instance in reservation["Instances"]:
+            tags = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+            if tags.get("Name", "").startswith(f"{cluster_name}-"):
+                found[tags["Name"]] = tags
+    return found
+
+
+def test_retiring_zookeeper_takes_its_hosts_out_of_the_zookeeper_group(own_moto, tmp_path):
+    """retire_zookeeper.yml's tag step (playbooks/tasks/retire_tags.yml) against the fake EC2 API."""
+    playbook = tmp_path / "retire.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "Retire the ZooKeeper members' tags",
+                    "hosts": "zookeeper",
+                    "gather_facts": False,
+                    "module_defaults": {
+                        "group/amazon.aws.aws": {
+                            "endpoint_url": own_moto,
+                            "access_key": "t",
+                            "secret_key": "t",
+                        }
+                    },
+                    "tasks": [
+                        {
+                            "name": "The tag step",
+                            "ansible.builtin.include_tasks": str(
+                                config.PROJECT_ROOT / "playbooks/tasks/retire_tags.yml"
+                            ),
+                        }
+                    ],
+                }
+            ]
+        )
+    )
+    source = own_source(tmp_path, own_moto, "retire")
+    first = ansible("ansible-playbook", "-i", str(source), str(playbook), check=False)
+    assert first.returncode == 0, first.stdout[-3000:]
+    tags = instance_tags(own_moto, "retire")
+    assert tags["retire-1"]["kafka:role"] == "broker" and tags["retire-2"]["kafka:role"] == "broker"
+    assert (
+        "kafka:role" not in tags["retire-3"] and "kafka:cluster" not in tags["retire-3"]
+    )  # left the cluster
+    assert tags["retire-4"]["kafka:role"] == "controller"  # untouched
+    listing = inventory_list(str(source))
+    assert "zookeeper" not in listing or not listing["zookeeper"].get("hosts")
+    assert sorted(listing["_meta"]["hostvars"]) == ["retire-1", "retire-2", "retire-4"]
+    again = ansible("ansible-playbook", "-i", str(source), str(playbook), check=False)
+    assert again.returncode == 0 and "changed=" not in again.stdout.replace("changed=0", ""), again.stdout[
+        -3000:
+    ]
