@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible_collections.kafka_aws.kafka.plugins.filter.kraft import meta_properties
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import ROLES, split_roles
 
 DOCUMENTATION = r"""
 name: migration
@@ -163,9 +164,6 @@ def migration_id_problems(brokers: list[Mapping[str, Any]]) -> list[str]:
     ]
 
 
-ROLES = {"zookeeper", "broker", "controller"}
-
-
 def retired_tags(tags: Mapping[str, str], cluster_name: str) -> dict[str, dict[str, str]]:
     """The EC2 tag changes that take a retired ZooKeeper member out of the zookeeper group.
 
@@ -174,16 +172,12 @@ def retired_tags(tags: Mapping[str, str], cluster_name: str) -> dict[str, dict[s
     by the inventory. Returns {"set": {key: value}, "remove": {key: value}}.
     """
     role_key = next(
-        (
-            k
-            for k, v in tags.items()
-            if "zookeeper" in (r := {x.strip() for x in str(v).split(",")}) and r <= ROLES
-        ),
+        (k for k, v in tags.items() if "zookeeper" in (r := set(split_roles(v))) and r <= set(ROLES)),
         None,
     )
     if role_key is None:
         return {"set": {}, "remove": {}}
-    rest = [r.strip() for r in str(tags[role_key]).split(",") if r.strip() != "zookeeper"]
+    rest = [r for r in split_roles(tags[role_key]) if r != "zookeeper"]
     if rest:
         return {"set": {role_key: ",".join(rest)}, "remove": {}}
     cluster_keys = {k: v for k, v in tags.items() if v == cluster_name and k != role_key}

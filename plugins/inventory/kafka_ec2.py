@@ -228,7 +228,12 @@ from xml.etree import ElementTree
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import node_id_problems, parse_id
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import (
+    ROLES,
+    node_id_problems,
+    parse_id,
+    split_roles,
+)
 
 try:
     from ansible.template import trust_as_template
@@ -250,7 +255,6 @@ else:
 
 NAME = "kafka_aws.kafka.kafka_ec2"
 NAMES = (NAME, "kafka_ec2")  # what an inventory file's `plugin` may say
-ROLES = ("zookeeper", "broker", "controller")
 # Instance states of members: never shutting-down or terminated. Only running ones are reachable.
 MEMBER_STATES = ("pending", "running", "stopping", "stopped")
 NOT_RUNNING_GROUP = "not_running"
@@ -518,7 +522,7 @@ def parse_roles(value: str | None, instance_id: str, role_tag: str) -> list[str]
         raise AnsibleError(
             f"kafka_ec2: instance {instance_id} has no {role_tag} tag (roles: {', '.join(ROLES)})"
         )
-    roles = [r.strip() for r in value.split(",") if r.strip()]
+    roles = split_roles(value)
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise AnsibleError(

@@ -11,6 +11,8 @@ API:
   bracket(host) -> str: an IPv6 literal bracketed for host:port strings.
   node_id_problems(hosts) -> list[str]: what is wrong with the node ids of (host, broker id, node id)
     triples: bad values, a broker id and node id that differ, two hosts with the same node id.
+  ROLES: the roles a host may have (the kafka:role tag lists them, comma-separated).
+  split_roles(value) -> list[str]: the names of a kafka:role value, as written (stripped, empty ones dropped).
 
 An id is canonical: an int (not a bool), or a string of ASCII digits without sign, spaces or
 leading zeros (`^[1-9][0-9]*$`): `7` and `"7"` are accepted, `"01"`, `" 7 "`, `"+7"`, `"7.0"` and
@@ -23,6 +25,13 @@ import re
 from collections.abc import Iterable
 
 INT32_MAX = 2147483647
+
+ROLES = ("zookeeper", "broker", "controller")
+
+
+def split_roles(value: str) -> list[str]:
+    return [role.strip() for role in str(value).split(",") if role.strip()]
+
 
 # broker.id and KRaft node.id are Java ints (Kafka refuses a negative id; 0 is refused here because a
 # missing value must never pass as one); ZooKeeper's myid is 1-255 (ZooKeeper's own limit).

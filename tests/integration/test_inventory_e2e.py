@@ -87,6 +87,17 @@ def test_the_lab_inventory_file_sees_the_lab_cluster(lab_services):
 # -- a bad inventory fails the run, the plugin is queried once, ini never reads the file -------------------
 
 
+def ec2_client(endpoint: str):
+    """An EC2 client of a moto server of these tests (any credentials do)."""
+    return boto3.client(
+        "ec2",
+        endpoint_url=endpoint,
+        region_name=config.REGION,
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+
+
 @pytest.fixture(scope="module")
 def own_moto() -> Iterator[str]:
     """A moto server of this test's own on a free 127.0.0.1 port, with clusters `good`, `dup` and `retire`."""
@@ -96,13 +107,7 @@ def own_moto() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=endpoint,
-        region_name=config.REGION,
-        aws_access_key_id="t",
-        aws_secret_access_key="t",
-    )
+    ec2 = ec2_client(endpoint)
     # `retire`: a migrated cluster whose ZooKeeper is being retired - two zookeeper,broker hosts, one
     # ZooKeeper-only member and a controller
     for cluster, broker_ids in (("good", (1, 2, 3)), ("dup", (1, 2, 2)), ("retire", (1, 2, None, None))):
@@ -249,13 +254,7 @@ def test_the_plugin_works_from_an_installed_collection_tarball(own_moto, tmp_pat
 
 def instance_tags(endpoint: str, cluster_name: str) -> dict[str, dict[str, str]]:
     """Name -> tags of every instance whose Name starts with the cluster's name."""
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=endpoint,
-        region_name=config.REGION,
-        aws_access_key_id="t",
-        aws_secret_access_key="t",
-    )
+    ec2 = ec2_client(endpoint)
     found = {}
     for reservation in ec2.describe_instances()["Reservations"]:
         for instance in reservation["Instances"]:
