@@ -45,11 +45,13 @@ prepare: venv
 integration: prepare
 	pytest -q tests/integration
 
-# The scenarios run in two lanes at once (tools/molecule_lanes.py): the cluster scenario, whose full
-# life is half the suite, beside the others in turn. Each has its own loopback block and container
-# names. Logs go to .cache/logs; a failed scenario's tail and a digest of what failed come last.
-# `make molecule SCENARIOS="kraft topics"` runs the named ones in one lane.
-LANES ?= cluster default,kraft,topics,zookeeper
+# The scenarios run through tools/molecule_lanes.py: each scenario's log goes to .cache/logs, and a
+# failed scenario's log tail and a digest of what failed come last. LANES lists lanes separated by
+# spaces, the scenarios of a lane by commas; lanes run at once. On two cores one lane is fastest (two
+# lanes made each scenario about twice as slow: 100% CPU, load average near 20); on a larger machine
+# try LANES="cluster default,kraft,topics,zookeeper". `make molecule SCENARIOS="kraft topics"` runs
+# the named ones in one lane.
+LANES ?= cluster,default,kraft,topics,zookeeper
 molecule: prepare
 	python tools/molecule_lanes.py $(if $(filter command line,$(origin SCENARIOS)),$(shell echo $(SCENARIOS) | tr ' ' ,),--all $(LANES))
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Run Molecule scenarios in lanes: the scenarios of a lane one after another, the lanes at once.
 
-Each scenario has its own loopback block and container names, so two lanes don't meet; the cluster
-scenario's full life is half the suite, and on two cores the others fit beside it. Each scenario's
-output goes to .cache/logs/molecule-<scenario>.log (two lanes' output interleaved would be unreadable);
-this prints a line when a scenario starts and ends, and for each failed one the end of its log and
-a digest of what failed (failure_digest.py), last, where a CI log's tail shows it.
+Each scenario has its own loopback block and container names, so two lanes don't meet (on two cores,
+one lane is fastest: `make molecule` uses one unless LANES says otherwise). Each scenario's output
+goes to .cache/logs/molecule-<scenario>.log, and to stdout too when there is one lane (two lanes'
+output interleaved would be unreadable). A line is printed when a scenario starts and ends, and
+for each failed one the end of its log and a digest of what failed (failure_digest.py), last,
+where a CI log's tail shows it.
 
 Usage: molecule_lanes.py [--all] LANE [LANE ...]
   LANE   scenario names separated by commas, run in that order
@@ -47,28 +48,36 @@ def say(text: str) -> None:
     print(f"=== {time.strftime('%H:%M:%S')} {text}", flush=True)
 
 
-def run_scenario(scenario: str) -> Outcome:
+def run_scenario(scenario: str, echo: bool) -> Outcome:
+    """Run one scenario, its output to its log (and to stdout too when `echo`: a single lane)."""
     say(f"molecule scenario {scenario}: started")
     began = time.monotonic()
     log = LOGS / f"molecule-{scenario}.log"
     with log.open("w", encoding="utf-8") as out:
-        done = subprocess.run(
+        process = subprocess.Popen(
             ["molecule", "test", "-s", scenario],
             cwd=ROOT,
-            stdout=out,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env={**os.environ, **WIDE},
-            check=False,
+            text=True,
+            errors="replace",
         )
-    outcome = Outcome(scenario, time.monotonic() - began, done.returncode)
+        assert process.stdout is not None
+        for line in process.stdout:
+            out.write(line)
+            if echo:
+                sys.stdout.write(line)
+        returncode = process.wait()
+    outcome = Outcome(scenario, time.monotonic() - began, returncode)
     verdict = "passed" if outcome.returncode == 0 else f"FAILED (exit {outcome.returncode})"
     say(f"molecule scenario {scenario}: {verdict} in {outcome.seconds / 60:.1f} min, log {outcome.log}")
     return outcome
 
 
-def run_lane(lane: list[str], outcomes: list[Outcome]) -> None:
+def run_lane(lane: list[str], outcomes: list[Outcome], echo: bool) -> None:
     for scenario in lane:
-        outcomes.append(run_scenario(scenario))
+        outcomes.append(run_scenario(scenario, echo))
 
 
 def report(failed: Outcome) -> str:
@@ -103,7 +112,8 @@ def main(argv: list[str]) -> int:
         return 2
     LOGS.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
-    threads = [threading.Thread(target=run_lane, args=(lane, outcomes)) for lane in lanes if lane]
+    lanes = [lane for lane in lanes if lane]
+    threads = [threading.Thread(target=run_lane, args=(lane, outcomes, len(lanes) == 1)) for lane in lanes]
     for thread in threads:
         thread.start()
     for thread in threads:

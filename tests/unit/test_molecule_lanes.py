@@ -70,3 +70,9 @@ def test_a_lane_naming_an_unknown_scenario_runs_nothing(fake_molecule, capsys) -
     assert molecule_lanes.main(["default,nope"]) == 2
     assert "no scenario molecule/nope" in capsys.readouterr().err
     assert not (fake_molecule / "logs").exists()
+
+
+def test_one_lane_also_streams_each_scenarios_output(fake_molecule, capsys) -> None:
+    assert molecule_lanes.main(["default,topics"]) == 0
+    out = capsys.readouterr().out
+    assert "TASK [Converge default]" in out and "TASK [Converge topics]" in out
