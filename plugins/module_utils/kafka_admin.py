@@ -8,7 +8,7 @@ without it when the CLI backend is used.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -93,11 +93,12 @@ class AdminBackend:
             self.fail(msg=f"reading the cluster metadata failed: {kafka_error(exc)}")
         return self._metadata
 
-    def describe(self, names: list[str] | None = None) -> dict[str, Topic]:
+    def describe(self, names: list[str] | None = None, deleted: Collection[str] = ()) -> dict[str, Topic]:
         """Partitions and replication from the metadata, configs from the topics' own overrides.
 
         Overrides are read for `names` (every topic when None): the only topics whose configs the
-        module compares or returns.
+        module compares or returns. A topic of `deleted` (this run deleted it) that a broker's lagging
+        metadata still lists is gone once describe_configs no longer knows it.
         """
         topics: dict[str, Topic] = {}
         for name, meta in self.metadata().topics.items():
@@ -107,7 +108,10 @@ class AdminBackend:
             first = partitions[min(partitions)]
             topics[name] = Topic(name, len(partitions), len(first.replicas))
         wanted = sorted(topics if names is None else {n for n in names if n in topics})
-        for name, entries in self.configs(wanted).items():
+        described = self.configs(wanted, deleted)
+        for name in set(wanted) - set(described):
+            del topics[name]
+        for name, entries in described.items():
             topics[name].configs = {
                 key: "null" if entry.value is None else str(entry.value)
                 for key, entry in entries.items()
@@ -115,12 +119,15 @@ class AdminBackend:
             }
         return topics
 
-    def configs(self, names: list[str], pause: float = 0.3) -> dict[str, dict[str, Any]]:
+    def configs(
+        self, names: list[str], deleted: Collection[str] = (), pause: float = 0.3
+    ) -> dict[str, dict[str, Any]]:
         """Every config entry of each topic (describe_configs), by topic.
 
         The metadata may come from a broker that has seen a topic just created while the broker
         answering describe_configs has not yet (KRaft propagates metadata asynchronously): a topic
-        that answers "unknown" is asked again, until the module's timeout, before failing.
+        that answers "unknown" is asked again, until the module's timeout, before failing. A topic of
+        `deleted` that answers "unknown" is left out: it is gone, whatever a lagging broker still lists.
         """
         found: dict[str, dict[str, Any]] = {}
         deadline = time.monotonic() + self.timeout
@@ -131,7 +138,10 @@ class AdminBackend:
             pending = []
             for resource, future in futures.items():
                 what = f"describing the configs of topic {resource.name!r}"
-                if unknown_topic(future, self.timeout) and time.monotonic() < deadline:
+                unknown = unknown_topic(future, self.timeout)
+                if unknown and resource.name in deleted:
+                    continue
+                if unknown and time.monotonic() < deadline:
                     pending.append(resource.name)
                 else:
                     found[resource.name] = self.wait(future, what)
@@ -180,8 +190,9 @@ class AdminBackend:
     def settle(self, changes: list[Change], names: list[str], pause: float = 0.3) -> dict[str, Topic]:
         """Describe again until every applied change shows (metadata reaches brokers asynchronously)."""
         deadline = time.monotonic() + self.timeout
+        deleted = {change.name for change in changes if change.action == "delete"}
         while True:
-            topics = self.describe(names)
+            topics = self.describe(names, deleted)
             if all(shows(change, topics) for change in changes) or time.monotonic() >= deadline:
                 return topics
             time.sleep(pause)
