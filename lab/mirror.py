@@ -122,6 +122,9 @@ def zookeeper_dist(version: str) -> Dist:
 
 
 DISTS = (kafka_dist(KAFKA_ZK_VERSION), kafka_dist(KAFKA_KRAFT_VERSION), zookeeper_dist(ZOOKEEPER_VERSION))
+# Jars the roles download as they are (the JMX exporter agent: kafka_maven_url), served in Maven's own
+# layout under maven2/, as Maven Central or a proxy of it serves them. The version is the roles' default.
+MAVEN_JARS = ("io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1",)
 
 
 def newest_version(metadata_xml: str, prefix: str) -> str:
@@ -313,8 +316,38 @@ def build(dist: Dist, root: Path) -> Path:
     return archive
 
 
+def maven_path(coordinate: str) -> str:
+    """Where Maven's repository layout keeps a jar (group:artifact:version), under maven2/."""
+    group, artifact, version = coordinate.split(":")
+    return f"maven2/{group.replace('.', '/')}/{artifact}/{version}/{artifact}-{version}.jar"
+
+
+def ensure_maven_jar(coordinate: str, root: Path) -> Path:
+    """Fetch a jar from Maven Central (through Maven, its checksums checked) into the mirror once."""
+    target = root / maven_path(coordinate)
+    if target.exists():
+        return target
+    work = config.MAVEN_DIR / "jars"
+    with step(f"fetch {coordinate} (Maven Central)"):
+        run(
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy",
+                f"-Dartifact={coordinate}",
+                f"-DoutputDirectory={work}",
+            ]
+        )
+        write_atomic(target, (work / target.name).read_bytes())
+    return target
+
+
 def ensure_mirror(root: Path = config.MIRROR_DIR, dists: Iterable[Dist] = DISTS) -> list[Path]:
-    """Build what is missing or whose recipe changed; returns the archive paths."""
+    """Build what is missing or whose recipe changed, fetch the jars served as they are (MAVEN_JARS);
+    returns the archive paths."""
+    for coordinate in MAVEN_JARS:
+        ensure_maven_jar(coordinate, root)
     paths = []
     for dist in dists:
         if needs_build(dist, root):

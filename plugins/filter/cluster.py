@@ -205,6 +205,35 @@ def folders(paths: Iterable[str], owner: str, group: str, mode: str) -> list[dic
     return [{"path": path, "owner": owner, "group": group, "mode": mode} for path in paths]
 
 
+def jmx_agent_option(port: int | str, jar: str, address: str, config: str) -> str:
+    """The JVM option that runs the Prometheus JMX exporter agent on `address:port` with the rules file
+    `config` (IPv6 bracketed, as the agent parses it), or "" when the port is 0 (no agent)."""
+    if int(port) == 0:
+        return ""
+    return f"-javaagent:{jar}={bracket(str(address))}:{int(port)}:{config}"
+
+
+def metrics_port_problems(ports: Mapping[str, Any], bound: Iterable[Any]) -> list[str]:
+    """What is wrong with the metrics ports (variable name -> port; 0 runs no agent): each must be 0 or
+    1-65535, not a port the cluster binds (`bound`), and two agents may not share one (one host may run
+    ZooKeeper and Kafka)."""
+    taken = {int(port) for port in bound}
+    problems = []
+    for name, value in ports.items():
+        port = int(value)
+        if not 0 <= port <= 65535:
+            problems.append(f"{name}={port} must be 0 (no agent) or 1-65535")
+        elif port in taken:
+            problems.append(f"{name}={port} is a port a listener or ZooKeeper binds; pick another")
+    used = [int(value) for value in ports.values() if int(value) > 0]
+    for port in sorted({port for port in used if used.count(port) > 1}):
+        names = " and ".join(name for name, value in ports.items() if int(value) == port)
+        problems.append(
+            f"{names} are both {port}; ZooKeeper and Kafka may share a host, so give each its own port"
+        )
+    return problems
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -218,4 +247,6 @@ class FilterModule:
             "profile_problems": profile_problems,
             "profile_files": profile_files,
             "topic_problems": topic_problems,
+            "jmx_agent_option": jmx_agent_option,
+            "metrics_port_problems": metrics_port_problems,
         }

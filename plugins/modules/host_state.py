@@ -40,6 +40,11 @@ options:
     type: list
     elements: path
     default: []
+  present:
+    description: Files whose existence only is returned (an installed jar, too large to read).
+    type: list
+    elements: path
+    default: []
 """
 
 EXAMPLES = r"""
@@ -90,6 +95,10 @@ link_target:
   returned: always
 files:
   description: Path -> content (null when the file does not exist).
+  type: dict
+  returned: always
+present:
+  description: Path -> whether it exists, for each path of O(present) (a file that is installed, not read).
   type: dict
   returned: always
 """
@@ -159,6 +168,7 @@ def main() -> None:
             "release_dir": {"type": "path"},
             "link": {"type": "path"},
             "read": {"type": "list", "elements": "path", "default": []},
+            "present": {"type": "list", "elements": "path", "default": []},
         },
         supports_check_mode=True,
     )
@@ -177,6 +187,7 @@ def main() -> None:
         and os.path.exists(os.path.join(params["release_dir"], RELEASE_MARKER)),
         link_target=os.readlink(link) if link and os.path.islink(link) else None,
         files={path: read_file(module, path) for path in params["read"]},
+        present={path: os.path.exists(path) for path in params["present"]},
     )
 
 

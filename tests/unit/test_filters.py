@@ -137,3 +137,36 @@ def test_a_host_whose_ids_differ_still_claims_its_node_id():
 
 def test_node_id_problems_is_a_filter():
     assert cluster.FilterModule().filters()["node_id_problems"] is cluster.node_id_problems
+
+
+# -- the JMX exporter agent: its JVM option and the metrics ports' checks ------------------------------------
+
+
+def test_jmx_agent_option_binds_the_host_address_and_is_empty_without_a_port():
+    jar, rules = "/opt/jmx_prometheus_javaagent-1.0.1.jar", "/etc/kafka/jmx_exporter.yml"
+    assert cluster.jmx_agent_option(7071, jar, "10.0.1.5", rules) == f"-javaagent:{jar}=10.0.1.5:7071:{rules}"
+    assert (
+        cluster.jmx_agent_option("7071", jar, "fd00::5", rules) == f"-javaagent:{jar}=[fd00::5]:7071:{rules}"
+    )
+    assert cluster.jmx_agent_option(0, jar, "10.0.1.5", rules) == ""
+
+
+def test_metrics_ports_must_be_free_distinct_and_in_range():
+    bound = [9091, 9092, "2181"]
+    assert (
+        cluster.metrics_port_problems({"kafka_metrics_port": 7071, "zookeeper_metrics_port": 7072}, bound)
+        == []
+    )
+    assert cluster.metrics_port_problems({"kafka_metrics_port": 0, "zookeeper_metrics_port": 0}, bound) == []
+    assert cluster.metrics_port_problems(
+        {"kafka_metrics_port": 9092, "zookeeper_metrics_port": 70000}, bound
+    ) == [
+        "kafka_metrics_port=9092 is a port a listener or ZooKeeper binds; pick another",
+        "zookeeper_metrics_port=70000 must be 0 (no agent) or 1-65535",
+    ]
+    assert cluster.metrics_port_problems(
+        {"kafka_metrics_port": 7071, "zookeeper_metrics_port": "7071"}, bound
+    ) == [
+        "kafka_metrics_port and zookeeper_metrics_port are both 7071; ZooKeeper and Kafka may share a host, "
+        "so give each its own port"
+    ]

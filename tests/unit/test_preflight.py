@@ -205,6 +205,14 @@ CASES = {
         set_all("kafka_listeners", [{"name": "CLIENT", "port": 9092, "protocol": "PLAINTEXT"}]),
         "kafka_listeners: kafka_inter_broker_listener=INTERNAL names no listener.",
     ),
+    "metrics port on a listener": (
+        set_all("kafka_metrics_port", 9092),
+        "kafka_metrics_port=9092 is a port a listener or ZooKeeper binds; pick another.",
+    ),
+    "one metrics port for two agents": (
+        lambda d: d["all"]["vars"].update(kafka_metrics_port=7071, zookeeper_metrics_port=7071),
+        "kafka_metrics_port and zookeeper_metrics_port are both 7071",
+    ),
     "heap above memory": (set_all("kafka_heap_mb", 100_000_000), "kafka_heap_mb=100000000"),
     "zookeeper heap above memory": (set_all("zookeeper_heap_mb", 100_000_000), "zookeeper_heap_mb=100000000"),
     "neither zookeeper nor controller hosts": (
