@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+import yaml
+
 from lab import config
 from lab.util import LabError, run, step
 
@@ -122,9 +124,11 @@ def zookeeper_dist(version: str) -> Dist:
 
 
 DISTS = (kafka_dist(KAFKA_ZK_VERSION), kafka_dist(KAFKA_KRAFT_VERSION), zookeeper_dist(ZOOKEEPER_VERSION))
+DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 # Jars the roles download as they are (the JMX exporter agent: kafka_maven_url), served in Maven's own
-# layout under maven2/, as Maven Central or a proxy of it serves them. The version is the roles' default.
-MAVEN_JARS = ("io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1",)
+# layout under maven2/, as Maven Central or a proxy of it serves them: the version the roles default to.
+ROLE_DEFAULTS = yaml.safe_load((config.PROJECT_ROOT / "roles/_common/defaults/main.yml").read_text())
+MAVEN_JARS = (f"io.prometheus.jmx:jmx_prometheus_javaagent:{ROLE_DEFAULTS['kafka_jmx_exporter_version']}",)
 
 
 def newest_version(metadata_xml: str, prefix: str) -> str:
@@ -181,6 +185,11 @@ def pom(dist: Dist) -> str:
     )
 
 
+def maven_dependency(goal: str, *args: str | Path) -> None:
+    """Run a goal of Maven's dependency plugin (quiet, batch mode): copy-dependencies, copy."""
+    run(["mvn", "-q", "-B", f"{DEPENDENCY_PLUGIN}:{goal}", *args])
+
+
 def resolve_jars(dist: Dist) -> list[Path]:
     """The runtime closure of the distribution's artifacts, resolved by Maven."""
     work = config.MAVEN_DIR / dist.top
@@ -189,17 +198,8 @@ def resolve_jars(dist: Dist) -> list[Path]:
         shutil.rmtree(libs)
     work.mkdir(parents=True, exist_ok=True)
     (work / "pom.xml").write_text(pom(dist))
-    run(
-        [
-            "mvn",
-            "-q",
-            "-B",
-            "-f",
-            work / "pom.xml",
-            "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={libs}",
-        ]
+    maven_dependency(
+        "copy-dependencies", "-f", work / "pom.xml", "-DincludeScope=runtime", f"-DoutputDirectory={libs}"
     )
     jars = sorted(j for j in libs.glob("*.jar") if not FOREIGN_NATIVE.search(j.name))
     if not jars:
@@ -329,16 +329,7 @@ def ensure_maven_jar(coordinate: str, root: Path) -> Path:
         return target
     work = config.MAVEN_DIR / "jars"
     with step(f"fetch {coordinate} (Maven Central)"):
-        run(
-            [
-                "mvn",
-                "-q",
-                "-B",
-                "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy",
-                f"-Dartifact={coordinate}",
-                f"-DoutputDirectory={work}",
-            ]
-        )
+        maven_dependency("copy", f"-Dartifact={coordinate}", f"-DoutputDirectory={work}")
         write_atomic(target, (work / target.name).read_bytes())
     return target
 
