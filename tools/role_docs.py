@@ -56,7 +56,9 @@ def rows(options: dict[str, Any], prefix: str = "") -> list[str]:
 
 def table(role: Path) -> str:
     specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]
-    options = specs["main"].get("options", {})
+    options = dict(specs["main"].get("options", {}))
+    for entry in specs.values():  # other entry points' own options (tasks_from), after main's
+        options |= {k: v for k, v in (entry.get("options") or {}).items() if k not in options}
     header = ["| Variable | Type | Default | Description |", "|---|---|---|---|"]
     return "\n".join([BEGIN, *header, *rows(options), END])
 

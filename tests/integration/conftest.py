@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
 from lab import config, services
 
@@ -30,4 +36,29 @@ def ansible(tool: str, *args: str, check: bool = True) -> subprocess.CompletedPr
         capture_output=True,
         text=True,
         check=check,
+    )
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server of a test's own on a free 127.0.0.1 port (not the lab's); yields its endpoint."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def ec2_client(endpoint: str, key: str = "t", secret: str = "t") -> Any:
+    """An EC2 client of a moto server (any credentials do)."""
+    return boto3.client(
+        "ec2",
+        endpoint_url=endpoint,
+        region_name=config.REGION,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
     )

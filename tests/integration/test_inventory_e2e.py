@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
 from moto.ec2.responses.instances import InstanceResponse
-from moto.server import ThreadedMotoServer
 
 from lab import config, fake_ec2
-from tests.integration.conftest import ansible
+from tests.integration.conftest import ansible, ec2_client, moto_server
 
 pytestmark = pytest.mark.integration
 PLUGIN = "kafka_aws.kafka.kafka_ec2"
@@ -87,26 +84,15 @@ def test_the_lab_inventory_file_sees_the_lab_cluster(lab_services):
 # -- a bad inventory fails the run, the plugin is queried once, ini never reads the file -------------------
 
 
-def ec2_client(endpoint: str):
-    """An EC2 client of a moto server of these tests (any credentials do)."""
-    return boto3.client(
-        "ec2",
-        endpoint_url=endpoint,
-        region_name=config.REGION,
-        aws_access_key_id="t",
-        aws_secret_access_key="t",
-    )
-
-
 @pytest.fixture(scope="module")
 def own_moto() -> Iterator[str]:
     """A moto server of this test's own on a free 127.0.0.1 port, with clusters `good`, `dup` and `retire`."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    with moto_server() as endpoint:
+        yield seeded(endpoint)
+
+
+def seeded(endpoint: str) -> str:
+    """`endpoint`, its moto server now holding the clusters good, dup and retire."""
     ec2 = ec2_client(endpoint)
     # `retire`: a migrated cluster whose ZooKeeper is being retired - two zookeeper,broker hosts, one
     # ZooKeeper-only member and a controller
@@ -129,8 +115,7 @@ def own_moto() -> Iterator[str]:
                     {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
                 ],
             )
-    yield endpoint
-    server.stop()
+    return endpoint
 
 
 @pytest.fixture
