@@ -189,8 +189,11 @@ def test_kafka_4_kraft_node_takes_produce_requests(
     cluster_id = subprocess.run(
         [home / "bin/kafka-storage.sh", "random-uuid"], capture_output=True, text=True, check=True, env=env
     ).stdout.strip()
+    # An id may start with '-' (base64url, 1 in 64): passed as --cluster-id=<id>, as roles/kafka formats,
+    # not as a separate argument the tool would read as an option. This one always does.
+    cluster_id = "-" + cluster_id[1:]
     subprocess.run(
-        [home / "bin/kafka-storage.sh", "format", "-t", cluster_id, "-c", props],
+        [home / "bin/kafka-storage.sh", "format", f"--cluster-id={cluster_id}", "-c", props],
         check=True,
         env=env,
         timeout=120,
