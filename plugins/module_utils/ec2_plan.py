@@ -42,6 +42,7 @@ DRAINED_TAG = "kafka:drained"
 ID_TAGS = {"broker": "kafka:broker-id", "node": "kafka:node-id", "myid": "zookeeper:myid"}
 QUORUM_ROLES = ("zookeeper", "controller")
 # Instances in these states still hold their ids and their place in a group (terminated ones do not).
+NO_SUBNETS = "ec2_cluster_subnets is empty: declare one subnet per availability zone"
 LIVE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
 
 
@@ -111,7 +112,7 @@ def node_problems(nodes: list[Mapping[str, Any]]) -> list[str]:
 def subnet_problems(subnets: list[Mapping[str, Any]]) -> list[str]:
     """Each subnet names a zone once, and either a CIDR to create or an existing id (not both)."""
     if not subnets:
-        return ["ec2_cluster_subnets is empty: declare one subnet per availability zone"]
+        return [NO_SUBNETS]
     problems = [
         f"ec2_cluster_subnets[{i}] ({s.get('zone')}): give either cidr (to create a subnet) or id (existing)"
         for i, s in enumerate(subnets)
@@ -196,7 +197,7 @@ def plan(
     """What to launch and terminate so `cluster` has the declared groups; nothing when there are problems."""
     problems = node_problems(nodes)
     if not zones:
-        problems.append("ec2_cluster_subnets is empty: declare one subnet per availability zone")
+        problems.append(NO_SUBNETS)
     live = [
         i
         for i in instances
