@@ -26,7 +26,16 @@ lab: venv
 	lab deploy
 
 ## Everything: lint, unit tests, integration tests against the lab services, every molecule scenario.
-test: lint unit integration molecule
+## The lab's preparation (host images by debootstrap, the artifact mirror: mostly downloads and disk)
+## runs beside lint and the unit tests; its output (.cache/logs/prepare.log) follows theirs, and a
+## failed preparation fails the run.
+test: venv
+	mkdir -p .cache/logs
+	lab prepare > .cache/logs/prepare.log 2>&1 & prep=$$!; status=0; \
+	$(MAKE) --no-print-directory lint unit || status=$$?; \
+	if ! wait $$prep; then echo "lab prepare failed:"; tail -50 .cache/logs/prepare.log; exit 1; fi; \
+	cat .cache/logs/prepare.log; exit $$status
+	$(MAKE) --no-print-directory integration molecule
 
 lint: venv
 	yamllint --strict .

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from lab import config, engine, fake_ec2, image, mirror, nodes, services
+from lab import config, engine, fake_ec2, image, mirror, nodes, prometheus, services
 from lab.util import LabError, run, step
 
 SITE_IMPORTS = ("preflight", "java", "zookeeper", "kafka", "topics", "clients")
@@ -33,6 +33,8 @@ def prepare(images: Sequence[str] = image.DEFAULT_RELEASES) -> None:
         with step("artifact mirror (Kafka and ZooKeeper from Maven Central jars, assembled meanwhile)"):
             for path in assembled.result():
                 print(f"    {config.MIRROR_URL}/{path.relative_to(config.MIRROR_DIR)}")
+    with step("Prometheus and promtool (Debian's package, unpacked)"):
+        print(f"    {prometheus.ensure_prometheus()}")
     with step("mirror server"):
         services.start(services.MIRROR)
     with step("fake EC2 API (moto server)"):

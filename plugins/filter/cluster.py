@@ -234,6 +234,36 @@ def metrics_port_problems(ports: Mapping[str, Any], bound: Iterable[Any]) -> lis
     return problems
 
 
+def metrics_endpoints(
+    hosts: Iterable[str],
+    hostvars: Mapping[str, Any],
+    variable: str,
+    default_port: int | str,
+    brokers: Iterable[str] | None = None,
+    controllers: Iterable[str] = (),
+    optional: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """Each host's JMX exporter agent as {name, url, required} (and `broker`, `controller` when `brokers` is
+    given: Kafka nodes): its address (IPv6 bracketed) and its `variable` port (a host variable, else
+    `default_port`); [] when any host runs no agent (port 0), so a caller falls back to the CLI tools."""
+    endpoints: list[dict[str, Any]] = []
+    optional_set, controller_set = set(optional), set(controllers)
+    for host in hosts:
+        port = int(hostvars[host].get(variable, default_port))
+        if port == 0:
+            return []
+        address = bracket(str(hostvars[host]["kafka_host_address"]))
+        endpoint = {
+            "name": host,
+            "url": f"http://{address}:{port}/metrics",
+            "required": host not in optional_set,
+        }
+        if brokers is not None:
+            endpoint |= {"broker": host in brokers, "controller": host in controller_set}
+        endpoints.append(endpoint)
+    return endpoints
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -249,4 +279,5 @@ class FilterModule:
             "topic_problems": topic_problems,
             "jmx_agent_option": jmx_agent_option,
             "metrics_port_problems": metrics_port_problems,
+            "metrics_endpoints": metrics_endpoints,
         }
