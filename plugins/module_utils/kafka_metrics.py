@@ -35,6 +35,18 @@ BROKER_STATE = "kafka_server_kafkaserver_brokerstate"
 # roles/zookeeper/templates/jmx_exporter.yml.j2: every member reports its connections, labelled with its role.
 ZOOKEEPER_ROLE = "zookeeper_numaliveconnections"
 
+# The argument spec of a node, for the modules that take nodes (service_gate's metrics, kafka_health).
+NODE_OPTIONS: dict[str, dict[str, Any]] = {
+    "name": {"type": "str", "required": True},
+    "url": {"type": "str", "required": True},
+    "required": {"type": "bool", "default": True},
+}
+KAFKA_NODE_OPTIONS: dict[str, dict[str, Any]] = {
+    **NODE_OPTIONS,
+    "broker": {"type": "bool", "default": True},
+    "controller": {"type": "bool", "default": False},
+}
+
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 

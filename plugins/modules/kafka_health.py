@@ -84,13 +84,12 @@ problems:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_metrics import read, table
-
-_NODE = {
-    "name": {"type": "str", "required": True},
-    "url": {"type": "str", "required": True},
-    "required": {"type": "bool", "default": True},
-}
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_metrics import (
+    KAFKA_NODE_OPTIONS,
+    NODE_OPTIONS,
+    read,
+    table,
+)
 
 
 def main() -> None:
@@ -100,13 +99,9 @@ def main() -> None:
                 "type": "list",
                 "elements": "dict",
                 "default": [],
-                "options": {
-                    **_NODE,
-                    "broker": {"type": "bool", "default": True},
-                    "controller": {"type": "bool", "default": False},
-                },
+                "options": KAFKA_NODE_OPTIONS,
             },
-            "zookeeper": {"type": "list", "elements": "dict", "default": [], "options": _NODE},
+            "zookeeper": {"type": "list", "elements": "dict", "default": [], "options": NODE_OPTIONS},
             "timeout": {"type": "float", "default": 5},
             "fail_on_problems": {"type": "bool", "default": True},
         },

@@ -169,7 +169,7 @@ import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_metrics import read
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_metrics import KAFKA_NODE_OPTIONS, read
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.kraft_quorum import (
     parse_replication,
     quorum_problems,
@@ -256,13 +256,7 @@ def main() -> None:
             "metrics": {
                 "type": "list",
                 "elements": "dict",
-                "options": {
-                    "name": {"type": "str", "required": True},
-                    "url": {"type": "str", "required": True},
-                    "broker": {"type": "bool", "default": True},
-                    "controller": {"type": "bool", "default": False},
-                    "required": {"type": "bool", "default": True},
-                },
+                "options": KAFKA_NODE_OPTIONS,
             },
             "pattern": {"type": "str"},
             "expect_empty": {"type": "bool", "default": False},
