@@ -22,6 +22,7 @@ ran through the roll read every acknowledged message. Prints what it found; exit
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -84,66 +85,101 @@ def healthy(kind: str, row: dict, ids: set[int]) -> bool:
     return row["up"]
 
 
-def main() -> int:
-    doc = json.load(sys.stdin)
-    kind, t0, order, hosts = doc["kind"], float(doc["t0"]), doc["order"], doc["hosts"]
-    ids = {int(i) for i in doc.get("ids", [])}
-    problems: list[str] = []
+def restarts(doc: dict, flat: list[str], problems: list[str]) -> tuple[dict, dict]:
+    """Each expected host's one stop and one start after t0; any other host must not restart."""
     stops, starts = {}, {}
     for host, text in doc["journal"].items():
-        seen = events(text, doc["unit"], t0)
+        seen = events(text, doc["unit"], float(doc["t0"]))
         kinds = [k for _, k in seen]
-        if host in order:
+        if host in flat:
             if kinds != ["Stopping", "Started"]:
                 problems.append(f"{host}: expected one stop then one start after t0, journal has {seen}")
                 continue
             stops[host], starts[host] = seen[0][0], seen[1][0]
         elif seen:
             problems.append(f"{host}: must not restart, journal has {seen}")
-    rows = parse_samples(kind, doc["samples"])
+    return stops, starts
+
+
+def order_problems(batches: list[list[str]], stops: dict, starts: dict) -> list[str]:
+    """Batches in order, each stopped only after every host of the one before started again."""
+    problems = []
+    position = {host: i for i, batch in enumerate(batches) for host in batch}
+    actual = sorted(stops, key=stops.get)
+    if [position[h] for h in actual] != sorted(position[h] for h in actual):
+        problems.append(f"restart order {actual}, expected {batches}")
+    for before, batch in itertools.pairwise(batches):
+        if min(stops[h] for h in batch) < max(starts[h] for h in before):
+            problems.append(f"{batch} stopped before all of {before} had started again")
+    return problems
+
+
+def gap_problems(doc: dict, batches: list[list[str]], stops: dict, starts: dict, rows: list) -> list[str]:
+    """Before each batch's first stop, each address was seen healthy after the previous batch's last start."""
+    problems = []
+    kind, ids = doc["kind"], {int(i) for i in doc.get("ids", [])}
+    addresses = sorted(set(doc["hosts"].values()))
+    previous = ("the watch start", float(doc["t0"]))
+    for batch in batches:
+        first_stop = min(stops[h] for h in batch)
+        for address in addresses:
+            if not any(
+                r["address"] == address
+                and previous[1] < r["begin"]
+                and r["end"] < first_stop
+                and healthy(kind, r, ids)
+                for r in rows
+            ):
+                problems.append(
+                    f"{', '.join(batch)} stopped at {first_stop:.3f} but {address} was never seen healthy "
+                    f"after {previous[0]} ({previous[1]:.3f})"
+                )
+        previous = (f"{', '.join(batch)} started", max(starts[h] for h in batch))
+    for address in addresses:
+        if not any(
+            r["address"] == address and r["begin"] > previous[1] and healthy(kind, r, ids) for r in rows
+        ):
+            problems.append(f"{address} never seen healthy after the last restart ({previous[0]})")
+    return problems
+
+
+def down_together(doc: dict, batches: list[list[str]], rows: list, ids: set) -> list[str]:
+    """In each sampling round (one line per broker), the brokers not answering or missing from every
+    answering broker's live set all belong to one batch (a zone restarting together), or are one broker."""
+    hosts = doc["hosts"]
     addresses = sorted(set(hosts.values()))
+    per_round = len(addresses)
+    address_id = {hosts[h]: int(i) for h, i in doc["host_ids"].items()}
+    allowed = [{int(doc["host_ids"][h]) for h in batch if h in doc["host_ids"]} for batch in batches]
+    for start in range(0, len(rows) - per_round + 1, per_round):
+        batch = rows[start : start + per_round]
+        if sorted(r["address"] for r in batch) != addresses:
+            continue
+        down = {address_id[r["address"]] for r in batch if not r["up"]}
+        live = set().union(*(r["live"] for r in batch if r["up"]))
+        down |= ids - live
+        if len(down) > 1 and not any(down <= group for group in allowed):
+            return [f"brokers {sorted(down)} down together at {batch[0]['begin']:.3f}"]
+    return []
+
+
+def main() -> int:
+    doc = json.load(sys.stdin)
+    kind = doc["kind"]
+    # an entry of `order` is a host, or a list of hosts restarted together (a zone)
+    batches = [item if isinstance(item, list) else [item] for item in doc["order"]]
+    flat = [host for batch in batches for host in batch]
+    ids = {int(i) for i in doc.get("ids", [])}
+    problems: list[str] = []
+    stops, starts = restarts(doc, flat, problems)
+    rows = parse_samples(kind, doc["samples"])
     print(f"{len(rows)} samples; stops {stops}; starts {starts}")
     if not problems:
-        actual = sorted(stops, key=stops.get)
-        if actual != order:
-            problems.append(f"restart order {actual}, expected {order}")
-        previous = ("the watch start", t0)
-        for host in actual if doc.get("gaps", True) else []:
-            for address in addresses:
-                good = [
-                    r
-                    for r in rows
-                    if r["address"] == address
-                    and r["begin"] > previous[1]
-                    and r["end"] < stops[host]
-                    and healthy(kind, r, ids)
-                ]
-                if not good:
-                    problems.append(
-                        f"{host} stopped at {stops[host]:.3f} but {address} was never seen healthy after "
-                        f"{previous[0]} ({previous[1]:.3f})"
-                    )
-            previous = (f"{host} started", starts[host])
-        for address in addresses if doc.get("gaps", True) else []:
-            if not any(
-                r["address"] == address and r["begin"] > previous[1] and healthy(kind, r, ids) for r in rows
-            ):
-                problems.append(f"{address} never seen healthy after the last restart ({previous[0]})")
+        problems += order_problems(batches, stops, starts)
+        if doc.get("gaps", True):
+            problems += gap_problems(doc, batches, stops, starts, rows)
     if kind == "kafka":
-        # Two brokers never down together: in each sampling round (one line per broker), at most one
-        # broker is not answering or missing from every answering broker's live set.
-        per_round = len(addresses)
-        address_id = {hosts[h]: int(i) for h, i in doc["host_ids"].items()}
-        for start in range(0, len(rows) - per_round + 1, per_round):
-            batch = rows[start : start + per_round]
-            if sorted(r["address"] for r in batch) != addresses:
-                continue
-            down = {address_id[r["address"]] for r in batch if not r["up"]}
-            live = set().union(*(r["live"] for r in batch if r["up"]))
-            down |= ids - live
-            if len(down) > 1:
-                problems.append(f"brokers {sorted(down)} down together at {batch[0]['begin']:.3f}")
-                break
+        problems += down_together(doc, batches, rows, ids)
     if doc.get("producer") is not None:
         acked, failed, stamps = producer_events(doc["producer"])
         consumed = set(doc["consumed"].split())

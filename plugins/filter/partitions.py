@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ansible.errors import AnsibleFilterError
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import node_id_of
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.rebalance import (
     drain,
     moves,
@@ -12,6 +14,7 @@ from ansible_collections.kafka_aws.kafka.plugins.module_utils.rebalance import (
     plan,
     reassignment,
     replica_counts,
+    zone_batches,
 )
 
 
@@ -35,6 +38,26 @@ def rebalance_plan(describe: str, racks: Mapping[Any, Any], remove: Iterable[Any
     }
 
 
+def _broker(host: str, host_vars: Mapping[str, Any]) -> tuple[int, str | None]:
+    node = node_id_of(host_vars.get("kafka_broker_id"), host_vars.get("kafka_node_id"))
+    if node is None:
+        raise AnsibleFilterError(f"{host} has neither kafka_node_id nor kafka_broker_id")
+    rack = host_vars.get("kafka_rack")
+    return int(str(node)), None if rack in (None, "") else str(rack)
+
+
+def restart_batches(
+    order: Iterable[str], describe: str, hostvars: Mapping[str, Any], zone_hosts: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The batches of a zone-at-a-time rolling restart (module_utils/rebalance.zone_batches): `order`, the
+    hosts to restart in restart order; `describe`, `kafka-topics.sh --describe`; `zone_hosts`, the
+    broker-only nodes, which may restart with the others of their kafka_rack. Returns the batches and the
+    notes that say which hosts restart alone and why."""
+    zones = {host: _broker(host, hostvars[host]) for host in zone_hosts}
+    batches, notes = zone_batches(list(order), zones, parse_assignment(describe))
+    return {"batches": batches, "notes": notes}
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
-        return {"rebalance_plan": rebalance_plan}
+        return {"rebalance_plan": rebalance_plan, "restart_batches": restart_batches}

@@ -161,3 +161,55 @@ def _ids(replicas: list[int]) -> str:
 def replica_counts(assignment: Assignment, brokers: list[int]) -> dict[int, int]:
     """Replicas per broker (for the report)."""
     return _counts(assignment, brokers)
+
+
+def _shared(assignment: Assignment, brokers: set[int]) -> list[str]:
+    """The partitions with more than one replica among `brokers`, as topic-partition names."""
+    return [
+        f"{topic}-{partition}"
+        for (topic, partition), replicas in sorted(assignment.items())
+        if len(brokers.intersection(replicas)) > 1
+    ]
+
+
+def zone_batches(
+    order: list[str], zones: dict[str, tuple[int, str | None]], assignment: Assignment
+) -> tuple[list[list[str]], list[str]]:
+    """Restart batches for a zone-at-a-time roll. `order`: the hosts to restart, in restart order;
+    `zones`: the hosts that may restart with others of their zone (broker-only nodes), host -> (broker
+    id, rack). The hosts of one rack form one batch, at the place of the rack's first host, when no
+    partition has two replicas among them (the zone's restart then takes at most one replica of any
+    partition, as a restart of one broker does); otherwise, or without a rack, each restarts alone and a
+    note says why. Every other host restarts alone, in its place."""
+    batches: list[list[str]] = []
+    notes: list[str] = []
+    placed: dict[str, list[str]] = {}
+    for host in order:
+        rack = zones[host][1] if host in zones else None
+        if host in zones and rack is None:
+            notes.append(f"{host} has no kafka_rack: it restarts alone")
+        if rack is None:
+            batches.append([host])
+        elif rack in placed:
+            placed[rack].append(host)
+        else:
+            placed[rack] = [host]
+            batches.append(placed[rack])
+    return [part for batch in batches for part in _split(batch, zones, assignment, notes)], notes
+
+
+def _split(
+    batch: list[str], zones: dict[str, tuple[int, str | None]], assignment: Assignment, notes: list[str]
+) -> list[list[str]]:
+    """The batch as it is when placement allows it, else one batch per host (with a note)."""
+    if len(batch) < 2:
+        return [batch]
+    shared = _shared(assignment, {zones[host][0] for host in batch})
+    if not shared:
+        return [batch]
+    more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+    zone = f"zone {zones[batch[0]][1]} ({', '.join(batch)})"
+    notes.append(
+        f"{zone} holds two replicas of {', '.join(shared[:3])}{more}: its brokers restart one at a time"
+    )
+    return [[host] for host in batch]

@@ -43,6 +43,10 @@ def test_the_survey_choices_are_the_variables_own():
         == spec_option("kafka", "kafka_migration_stop_after")["choices"]
     )
     assert questions["kafka_migration_stop_after"]["default"] == "finalize"
+    for name in ("kafka rolling restart", "kafka upgrade"):
+        strategy = {q["variable"]: q for q in TEMPLATES[name]["survey"]}["kafka_restart_strategy"]
+        assert strategy["choices"] == spec_option("kafka", "kafka_restart_strategy")["choices"]
+        assert strategy["default"] == spec_option("kafka", "kafka_restart_strategy")["default"]
     assert spec_option("ec2_cluster", "kafka_teardown_cluster")["required"]
 
 
@@ -75,7 +79,15 @@ def test_survey_spec_as_awx_stores_it():
             "required": True,
             "default": "zookeeper\nkafka",
             "choices": ["zookeeper", "kafka"],
-        }
+        },
+        {
+            "question_name": "Brokers restart (zone - a zone's brokers together, where placement allows)",
+            "variable": "kafka_restart_strategy",
+            "type": "multiplechoice",
+            "required": True,
+            "default": "one_at_a_time",
+            "choices": ["one_at_a_time", "zone"],
+        },
     ]
     assert awx.awx_survey_spec(TEMPLATES["kafka deploy"]) == {}
 
@@ -91,7 +103,8 @@ def test_survey_answers_become_extra_variables_as_in_awx():
     ] == ("controllers")
     restart = TEMPLATES["kafka rolling restart"]
     assert awx_job.survey_vars(restart, {"kafka_restart_services": "kafka"}) == {
-        "kafka_restart_services": ["kafka"]
+        "kafka_restart_services": ["kafka"],
+        "kafka_restart_strategy": "one_at_a_time",
     }
 
 
@@ -114,7 +127,7 @@ def test_launch_time_variables_win_over_survey_and_template():
     kwargs = awx_job.launch(job, {"kafka_version": "4.4.0"}, {"a": 2})
     assert kwargs == {
         "playbook": "playbooks/upgrade.yml",
-        "extravars": {"a": 2, "kafka_version": "4.4.0"},
+        "extravars": {"a": 2, "kafka_version": "4.4.0", "kafka_restart_strategy": "one_at_a_time"},
         "limit": None,
         "tags": "x",
         "skip_tags": None,

@@ -104,3 +104,61 @@ def test_the_roll_judge_fails_when_the_consumer_group_missed_a_message(monkeypat
         "the consumer group running through the roll missed 1 acknowledged messages"
         in capsys.readouterr().out
     )
+
+
+def zone_roll(batches: list, stops: dict[str, float], down: list[tuple[float, set[int]]]) -> dict:
+    """Four brokers (1 and 4 share a zone), each restarted once; samples every 0.5 s from every broker,
+    with the brokers in `down` (time, ids) missing from the live set in the rounds after that time."""
+    hosts = {f"b{i}": f"127.0.0.3{i}:9092" for i in (1, 2, 3, 4)}
+    journal = {
+        host: f"{t:.3f} {host} systemd[1]: Stopping kafka.service - Kafka\n"
+        f"{t + 2:.3f} {host} systemd[1]: Started kafka.service - Kafka\n"
+        for host, t in stops.items()
+    }
+    lines = []
+    for step in range(80):
+        t = step / 2
+        out = next((ids for begin, ids in down if begin <= t < begin + 2.5), set())
+        live = ",".join(str(i) for i in (1, 2, 3, 4) if i not in out)
+        for address in sorted(hosts.values()):
+            lines.append(f"{t:.3f} {t + 0.01:.3f} {address} live={live} partitions=56 urp={1 if out else 0}")
+    return {
+        "kind": "kafka",
+        "unit": "kafka",
+        "t0": 0,
+        "order": batches,
+        "hosts": hosts,
+        "journal": journal,
+        "samples": "\n".join(lines),
+        "ids": [1, 2, 3, 4],
+        "host_ids": {f"b{i}": i for i in (1, 2, 3, 4)},
+    }
+
+
+def roll_verdict(doc: dict, monkeypatch, capsys) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(doc)))
+    return roll_check.main(), capsys.readouterr().out
+
+
+def test_the_roll_judge_accepts_a_zone_restarting_together(monkeypatch, capsys):
+    stops = {"b1": 5.0, "b4": 5.2, "b2": 15.0, "b3": 25.0}
+    down = [(5.0, {1, 4}), (15.0, {2}), (25.0, {3})]
+    code, out = roll_verdict(zone_roll([["b1", "b4"], "b2", "b3"], stops, down), monkeypatch, capsys)
+    assert code == 0, out
+
+
+def test_the_roll_judge_refuses_two_brokers_of_different_zones_down_together(monkeypatch, capsys):
+    stops = {"b1": 5.0, "b4": 5.2, "b2": 15.0, "b3": 25.0}
+    down = [(5.0, {1, 2}), (15.0, {2}), (25.0, {3})]
+    code, out = roll_verdict(zone_roll([["b1", "b4"], "b2", "b3"], stops, down), monkeypatch, capsys)
+    assert code == 1
+    assert "FAIL: brokers [1, 2] down together at 5.000" in out
+
+
+def test_the_roll_judge_refuses_a_zone_that_stopped_before_the_last_one_was_back(monkeypatch, capsys):
+    stops = {"b1": 5.0, "b4": 5.2, "b2": 6.0, "b3": 25.0}
+    down = [(5.0, {1, 4}), (25.0, {3})]
+    code, out = roll_verdict(zone_roll([["b1", "b4"], "b2", "b3"], stops, down), monkeypatch, capsys)
+    assert code == 1
+    assert "FAIL: ['b2'] stopped before all of ['b1', 'b4'] had started again" in out
+    assert "b2 stopped at 6.000 but 127.0.0.31:9092 was never seen healthy after b1, b4 started" in out

@@ -9,7 +9,10 @@ from ansible.plugins.loader import init_plugin_loader
 
 init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
 
-from ansible_collections.kafka_aws.kafka.plugins.filter.partitions import rebalance_plan  # noqa: E402
+from ansible_collections.kafka_aws.kafka.plugins.filter.partitions import (  # noqa: E402
+    rebalance_plan,
+    restart_batches,
+)
 from ansible_collections.kafka_aws.kafka.plugins.module_utils import rebalance as rb  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -124,3 +127,65 @@ def test_the_filter_drains_by_broker_id_and_refuses_with_no_moves():
     assert refused["moves"] == [] and refused["problems"] == [
         "t-0 (replicas 1,2) needs 2 brokers and only 1 would remain"
     ]
+
+
+def six_brokers_over_three_zones() -> tuple[rb.Assignment, dict[str, tuple[int, str | None]]]:
+    """Brokers 1-6, zone a: 1 and 4, b: 2 and 5, c: 3 and 6; every partition has a replica in each zone."""
+    zones = {f"kafka-{b}": (b, "abc"[(b - 1) % 3]) for b in range(1, 7)}
+    assignment = {("orders", p): [(p + i) % 3 + 1 + 3 * (p % 2) for i in range(3)] for p in range(12)}
+    return assignment, zones
+
+
+def test_zone_restarts_group_the_brokers_of_each_zone_in_restart_order():
+    assignment, zones = six_brokers_over_three_zones()
+    order = ["ctl-1", "ctl-2", *sorted(zones)]
+    batches, notes = rb.zone_batches(order, zones, assignment)
+    assert batches == [
+        ["ctl-1"],
+        ["ctl-2"],
+        ["kafka-1", "kafka-4"],
+        ["kafka-2", "kafka-5"],
+        ["kafka-3", "kafka-6"],
+    ]
+    assert notes == []
+    # a zone restart takes at most one replica of any partition, as one broker's restart does
+    for batch in batches[2:]:
+        ids = {zones[host][0] for host in batch}
+        assert all(len(ids.intersection(replicas)) <= 1 for replicas in assignment.values())
+
+
+def test_a_zone_holding_two_replicas_of_a_partition_restarts_one_at_a_time_and_says_why():
+    assignment, zones = six_brokers_over_three_zones()
+    assignment[("payments", 0)] = [1, 4, 2]
+    batches, notes = rb.zone_batches(sorted(zones), zones, assignment)
+    assert batches == [["kafka-1"], ["kafka-4"], ["kafka-2", "kafka-5"], ["kafka-3", "kafka-6"]]
+    assert notes == [
+        "zone a (kafka-1, kafka-4) holds two replicas of payments-0: its brokers restart one at a time"
+    ]
+
+
+def test_brokers_without_a_rack_and_hosts_not_allowed_to_batch_restart_alone():
+    assignment, zones = six_brokers_over_three_zones()
+    zones["kafka-4"] = (4, None)
+    order = ["kafka-1", "kafka-2", "kafka-4", "kafka-5", "combined-7"]
+    batches, notes = rb.zone_batches(order, zones, assignment)
+    assert batches == [["kafka-1"], ["kafka-2", "kafka-5"], ["kafka-4"], ["combined-7"]]
+    assert notes == ["kafka-4 has no kafka_rack: it restarts alone"]
+
+
+def test_the_restart_batches_filter_reads_the_describe_output_and_the_inventory():
+    describe = (FIXTURES / "describe-3.9.txt").read_text()
+    hostvars = {
+        "kafka-1": {"kafka_broker_id": 1, "kafka_rack": "a"},
+        "kafka-2": {"kafka_broker_id": 2, "kafka_rack": "a"},
+        "kafka-3": {"kafka_node_id": 3, "kafka_rack": ""},
+    }
+    result = restart_batches(
+        ["kafka-1", "kafka-2", "kafka-3"], describe, hostvars, ["kafka-1", "kafka-2", "kafka-3"]
+    )
+    assert result["batches"] == [["kafka-1"], ["kafka-2"], ["kafka-3"]]
+    assert result["notes"][0] == "kafka-3 has no kafka_rack: it restarts alone"
+    assert result["notes"][1] == (
+        "zone a (kafka-1, kafka-2) holds two replicas of __consumer_offsets-0, __consumer_offsets-1,"
+        " __consumer_offsets-2 and 52 more: its brokers restart one at a time"
+    )
