@@ -264,6 +264,15 @@ def metrics_endpoints(
     return endpoints
 
 
+def restart_due(
+    order: Iterable[str], hostvars: Mapping[str, Any], service: str, play_hosts: Iterable[str]
+) -> list[str]:
+    """The hosts of `order` (kept in that order) in the play whose restart of `service` is pending:
+    their `_<service>_restart_pending` fact is true (set by the _common role's configure step)."""
+    fact, playing = f"_{service}_restart_pending", set(play_hosts)
+    return [host for host in order if host in playing and hostvars[host].get(fact)]
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -280,4 +289,5 @@ class FilterModule:
             "jmx_agent_option": jmx_agent_option,
             "metrics_port_problems": metrics_port_problems,
             "metrics_endpoints": metrics_endpoints,
+            "restart_due": restart_due,
         }

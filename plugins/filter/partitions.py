@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-from ansible_collections.kafka_aws.kafka.plugins.module_utils.cluster_rules import node_id_of
+from ansible_collections.kafka_aws.kafka.plugins.filter.kraft import kraft_node_id
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.rebalance import (
     drain,
     moves,
@@ -38,12 +37,9 @@ def rebalance_plan(describe: str, racks: Mapping[Any, Any], remove: Iterable[Any
     }
 
 
-def _broker(host: str, host_vars: Mapping[str, Any]) -> tuple[int, str | None]:
-    node = node_id_of(host_vars.get("kafka_broker_id"), host_vars.get("kafka_node_id"))
-    if node is None:
-        raise AnsibleFilterError(f"{host} has neither kafka_node_id nor kafka_broker_id")
+def _broker(host_vars: Mapping[str, Any]) -> tuple[int, str | None]:
     rack = host_vars.get("kafka_rack")
-    return int(str(node)), None if rack in (None, "") else str(rack)
+    return kraft_node_id(host_vars), None if rack in (None, "") else str(rack)
 
 
 def restart_batches(
@@ -53,7 +49,7 @@ def restart_batches(
     hosts to restart in restart order; `describe`, `kafka-topics.sh --describe`; `zone_hosts`, the
     broker-only nodes, which may restart with the others of their kafka_rack. Returns the batches and the
     notes that say which hosts restart alone and why."""
-    zones = {host: _broker(host, hostvars[host]) for host in zone_hosts}
+    zones = {host: _broker(hostvars[host]) for host in zone_hosts}
     batches, notes = zone_batches(list(order), zones, parse_assignment(describe))
     return {"batches": batches, "notes": notes}
 

@@ -170,3 +170,18 @@ def test_metrics_ports_must_be_free_distinct_and_in_range():
         "kafka_metrics_port and zookeeper_metrics_port are both 7071; ZooKeeper and Kafka may share a host, "
         "so give each its own port"
     ]
+
+
+def test_restart_due_keeps_the_order_and_takes_only_pending_hosts_of_the_play():
+    hostvars = {
+        "c-1": {"_kafka_restart_pending": True},
+        "b-4": {"_kafka_restart_pending": False},
+        "b-5": {},
+        "b-6": {"_kafka_restart_pending": True},
+        "b-7": {"_kafka_restart_pending": True},
+        "z-1": {"_zookeeper_restart_pending": True},
+    }
+    order = ["b-7", "c-1", "b-4", "b-5", "b-6", "z-1"]
+    play = ["c-1", "b-4", "b-5", "b-6", "z-1"]
+    assert cluster.restart_due(order, hostvars, "kafka", play) == ["c-1", "b-6"]
+    assert cluster.restart_due(order, hostvars, "zookeeper", play) == ["z-1"]
