@@ -53,13 +53,15 @@ def run_scenario(scenario: str, echo: bool) -> Outcome:
     say(f"molecule scenario {scenario}: started")
     began = time.monotonic()
     log = LOGS / f"molecule-{scenario}.log"
-    with log.open("w", encoding="utf-8") as out:
+    # line-buffered: a scenario's verify may read its own log so far (KAFKA_AWS_MOLECULE_LOG), e.g. to
+    # make sure no secret was printed
+    with log.open("w", encoding="utf-8", buffering=1) as out:
         process = subprocess.Popen(
             ["molecule", "test", "-s", scenario],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **WIDE},
+            env={**os.environ, **WIDE, "KAFKA_AWS_MOLECULE_LOG": str(log)},
             text=True,
             errors="replace",
         )

@@ -157,9 +157,10 @@ def topic_problems(topics: list[dict[str, Any]], brokers: int, allow_delete: boo
 
 
 def profile_files(
-    profiles: Iterable[Mapping[str, Any]], folder: str, **attributes: str
+    profiles: Iterable[Mapping[str, Any]], folder: str, truststore: str = "", **attributes: str
 ) -> list[dict[str, Any]]:
-    """config_files entries rendering client.properties.j2 once per client profile (the profile as `item`).
+    """config_files entries rendering client.properties.j2 once per client profile (the profile as `item`,
+    and `truststore`: where the CA certificate is on the host the profiles are written to).
 
     Profiles may hold credentials, so each file is marked secret: its content never shows in a diff.
     """
@@ -167,7 +168,7 @@ def profile_files(
         {
             "src": "client.properties.j2",
             "dest": f"{folder}/{p['name']}.properties",
-            "vars": {"item": dict(p)},
+            "vars": {"item": dict(p), "truststore": truststore},
             "secret": True,
             **attributes,
         }

@@ -13,7 +13,7 @@ from tests.unit.conftest import FIXTURES, load
 
 init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
 
-from ansible_collections.kafka_aws.kafka.plugins.filter import cluster  # noqa: E402
+from ansible_collections.kafka_aws.kafka.plugins.filter import cluster, tls  # noqa: E402
 
 props = load("plugins/filter/kafka_properties.py", "kafka_properties_filter")
 checksums = load("plugins/filter/checksums.py", "checksums_filter")
@@ -185,3 +185,124 @@ def test_restart_due_keeps_the_order_and_takes_only_pending_hosts_of_the_play():
     play = ["c-1", "b-4", "b-5", "b-6", "z-1"]
     assert cluster.restart_due(order, hostvars, "kafka", play) == ["c-1", "b-6"]
     assert cluster.restart_due(order, hostvars, "zookeeper", play) == ["z-1"]
+
+
+TLS_LISTENERS = [
+    {"name": "INTERNAL", "port": 9091, "protocol": "SSL"},
+    {"name": "CLIENT", "port": 9092, "protocol": "SSL"},
+    {"name": "EXTERNAL", "port": 9094, "protocol": "SSL", "advertise": "public-dns"},
+    {"name": "LB", "port": 9095, "protocol": "SSL", "advertise": "kafka-1.example.com"},
+]
+
+
+def test_a_broker_certificate_covers_its_address_and_every_advertised_name_once():
+    host = {
+        "kafka_host_address": "10.0.1.5",
+        "kafka_ec2_public_dns_name": "ec2-3-4-5-6.compute.amazonaws.com",
+    }
+    names = tls.tls_names(TLS_LISTENERS, host, True, ["kafka.internal", "10.0.1.5"])
+    assert names == ["10.0.1.5", "ec2-3-4-5-6.compute.amazonaws.com", "kafka-1.example.com", "kafka.internal"]
+    assert tls.subject_alt_names(names) == [
+        "IP:10.0.1.5",
+        "DNS:ec2-3-4-5-6.compute.amazonaws.com",
+        "DNS:kafka-1.example.com",
+        "DNS:kafka.internal",
+    ]
+
+
+def test_a_controller_certificate_covers_its_address_only_and_ipv6_is_an_ip():
+    host = {"kafka_host_address": "fd00::5", "kafka_ec2_public_dns_name": "ec2.example.com"}
+    names = tls.tls_names(TLS_LISTENERS, host, False, [])
+    assert names == ["fd00::5"]
+    assert tls.subject_alt_names(names) == ["IP:fd00::5"]
+
+
+def test_profiles_carry_where_the_ca_is_on_their_host():
+    files = cluster.profile_files(
+        [{"name": "p", "type": "producer"}], "/etc/kafka/clients", "/etc/kafka/tls/ca.pem", mode="0640"
+    )
+    assert files == [
+        {
+            "src": "client.properties.j2",
+            "dest": "/etc/kafka/clients/p.properties",
+            "vars": {"item": {"name": "p", "type": "producer"}, "truststore": "/etc/kafka/tls/ca.pem"},
+            "secret": True,
+            "mode": "0640",
+        }
+    ]
+
+
+def test_tls_is_on_when_a_listener_encrypts():
+    assert tls.uses_tls(TLS_LISTENERS)
+    assert tls.uses_tls([{"name": "A", "protocol": "PLAINTEXT"}, {"name": "B", "protocol": "SASL_SSL"}])
+    assert not tls.uses_tls(
+        [{"name": "A", "protocol": "PLAINTEXT"}, {"name": "B", "protocol": "SASL_PLAINTEXT"}]
+    )
+    assert not tls.uses_tls([])
+
+
+def _key():
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _certificate(subject_key, issuer_key, issuer_name: str, names: list[str], days: int):
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    alt = [x509.IPAddress(ipaddress.ip_address(n)) if n[0].isdigit() else x509.DNSName(n) for n in names]
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0] if names else issuer_name)])
+        )
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
+        .public_key(subject_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
+    )
+    if alt:
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _write(path, obj) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    if hasattr(obj, "private_bytes"):
+        data = obj.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    else:
+        data = obj.public_bytes(serialization.Encoding.PEM)
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_a_node_certificate_is_issued_again_only_when_it_must(tmp_path):
+    ca_key, node_key, other_key = _key(), _key(), _key()
+    ca = _write(tmp_path / "ca.crt", _certificate(ca_key, ca_key, "CA", [], 3650))
+    key = _write(tmp_path / "n.key", node_key)
+    names = ["10.0.1.5", "kafka-1.example.com"]
+
+    def due(cert_names, days=365, signer=ca_key, subject=node_key):
+        cert = _write(tmp_path / "n.crt", _certificate(subject, signer, "CA", cert_names, days))
+        return tls.certificate_due(cert, key, ca, names, 30)
+
+    assert due(names) == ""
+    assert due(list(reversed(names))) == ""
+    assert due(names, days=20).startswith("it expires ")
+    assert due(names[:1]) == "it does not cover exactly 10.0.1.5, kafka-1.example.com"
+    assert due(names, signer=other_key).startswith("not issued by the CA")
+    assert due(names, subject=other_key).startswith("not the certificate of the key")
+    assert (
+        tls.certificate_due(str(tmp_path / "none.crt"), key, ca, names, 30)
+        == f"{tmp_path}/none.crt is missing"
+    )

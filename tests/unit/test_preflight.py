@@ -213,6 +213,19 @@ CASES = {
         lambda d: d["all"]["vars"].update(kafka_metrics_port=7071, zookeeper_metrics_port=7071),
         "kafka_metrics_port and zookeeper_metrics_port are both 7071",
     ),
+    "tls renewed on every run": (
+        lambda d: d["all"]["vars"].update(
+            kafka_listeners=[
+                {"name": "INTERNAL", "port": 9091, "protocol": "SSL"},
+                {"name": "CLIENT", "port": 9092, "protocol": "PLAINTEXT"},
+            ],
+            kafka_tls_validity_days=30,
+            kafka_tls_ca_cert="/nonexistent/ca.crt",
+        ),
+        "kafka_tls_ca_cert and kafka_tls_ca_key: set both (your own CA) or neither (the toolkit creates one "
+        "in kafka_tls_dir); /nonexistent/ca.crt is no file on the control node; kafka_tls_renew_days=30 must "
+        "be 1 to kafka_tls_validity_days - 1 (29), or every run would issue new certificates.",
+    ),
     "heap above memory": (set_all("kafka_heap_mb", 100_000_000), "kafka_heap_mb=100000000"),
     "zookeeper heap above memory": (set_all("zookeeper_heap_mb", 100_000_000), "zookeeper_heap_mb=100000000"),
     "neither zookeeper nor controller hosts": (

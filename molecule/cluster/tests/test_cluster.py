@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 import testinfra
@@ -57,7 +61,10 @@ def test_rendered_server_properties(name):
     assert props["broker.id"] == index
     assert props["listeners"] == f"INTERNAL://{address}:9091,CLIENT://{address}:9092"
     assert props["advertised.listeners"] == props["listeners"]
-    assert props["listener.security.protocol.map"] == "INTERNAL:PLAINTEXT,CLIENT:PLAINTEXT"
+    assert props["listener.security.protocol.map"] == "INTERNAL:SSL,CLIENT:PLAINTEXT"
+    assert props["ssl.keystore.type"] == "PEM" and props["ssl.truststore.type"] == "PEM"
+    keystore = host.file(props["ssl.keystore.location"])
+    assert keystore.user == "kafka" and keystore.mode == 0o400
     assert props["inter.broker.listener.name"] == "INTERNAL"
     assert props["inter.broker.protocol.version"] == "3.9"  # pinned: the line a migration to KRaft needs
     assert props["zookeeper.connect"] == "127.0.0.31:2181,127.0.0.32:2181,127.0.0.33:2181/kafka/cluster"
@@ -126,3 +133,20 @@ def test_acks_all_writes_survive_a_broker_down():
         f"out=$({BIN}/kafka-topics.sh --bootstrap-server {bootstrap('cluster-1')} --describe "
         '--under-replicated-partitions) && [ -z "$out" ] && exit 0; sleep 5; done; exit 1',
     )
+
+
+def metadata(address: str, settings: dict[str, str]) -> str:
+    """An independent client's (librdkafka's) answer on one listener: `ok: <broker ids>` or `refused: ...`."""
+    probe = Path(__file__).resolve().parents[2] / "topics" / "client_probe.py"
+    argv = [sys.executable, str(probe), address, json.dumps(settings)]
+    run = subprocess.run(argv, capture_output=True, text=True, check=True)
+    return run.stdout.strip()
+
+
+def test_the_tls_listener_refuses_plaintext_and_an_untrusted_ca_and_serves_the_cluster_ca():
+    internal = f"{ADDRESS['cluster-1']}:9091"
+    ca = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "tls" / "ca.crt"
+    assert metadata(internal, {"security.protocol": "PLAINTEXT"}).startswith("refused:")
+    untrusted = metadata(internal, {"security.protocol": "SSL"})
+    assert untrusted.startswith("refused:") and "certificate verify failed" in untrusted, untrusted
+    assert metadata(internal, {"security.protocol": "SSL", "ssl.ca.location": str(ca)}) == "ok: 1,2,3"
