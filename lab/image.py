@@ -3,6 +3,10 @@
 The image stands in for an EC2 host: systemd as PID 1, python3 for Ansible, and the OpenJDK
 packages the java role installs already downloaded into apt's cache (not installed), so each
 container saves the download but the role still does the real install.
+
+A derived image (debian12-java) is its base with that JRE installed from the cache: the long molecule
+scenarios (cluster, kraft) run on it, so their many hosts don't each unpack the same JRE at once (the
+java role finds it installed); the lab and the other scenarios keep the real install.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class Release:
     name: str  # image name, e.g. debian12
     suite: str  # Debian suite, e.g. bookworm
     jre: str  # OpenJDK package the java role installs there
+    base: str = ""  # a derived image: the release it starts from, with the JRE installed
 
     @property
     def repository(self) -> str:
@@ -68,8 +73,9 @@ class Release:
 RELEASES = {
     "debian12": Release("debian12", "bookworm", "openjdk-17-jre-headless"),
     "debian13": Release("debian13", "trixie", "openjdk-21-jre-headless"),
+    "debian12-java": Release("debian12-java", "bookworm", "openjdk-17-jre-headless", base="debian12"),
 }
-DEFAULT_RELEASES = ("debian12", "debian13")
+DEFAULT_RELEASES = ("debian12", "debian13", "debian12-java")
 
 
 def parse_one_line_sources(text: str) -> list[str]:
@@ -132,8 +138,9 @@ def build_script() -> str:
 
 
 def recipe(release: Release, mirror: str) -> dict[str, object]:
-    """Everything that decides an image's contents; its hash is the image tag."""
-    return {
+    """Everything that decides an image's contents; its hash is the image tag. A derived image's
+    recipe holds its base's, so a new base makes a new derived image."""
+    data: dict[str, object] = {
         "release": release.suite,
         "mirror": mirror,
         "packages": sorted(BASE_PACKAGES),
@@ -141,6 +148,10 @@ def recipe(release: Release, mirror: str) -> dict[str, object]:
         "masked": sorted(MASKED_UNITS),
         "script": hashlib.sha256(build_script().encode()).hexdigest(),
     }
+    if release.base:
+        data["base"] = recipe(RELEASES[release.base], mirror)
+        data["derive"] = hashlib.sha256(inspect.getsource(derive).encode()).hexdigest()
+    return data
 
 
 def recipe_hash(data: dict[str, object]) -> str:
@@ -158,10 +169,55 @@ def ensure_image(name: str = "debian12") -> str:
     tag = recipe_hash(recipe(release, mirror))
     ref, latest = f"{release.repository}:{tag}", f"{release.repository}:latest"
     if not image_exists(ref):
-        with step(f"build image {ref} ({release.suite} from {mirror})"):
-            build(release, mirror, ref)
+        if release.base:
+            base = ensure_image(release.base)
+            with step(f"build image {ref} ({base} with {release.jre} installed)"):
+                derive(release, base, ref)
+        else:
+            with step(f"build image {ref} ({release.suite} from {mirror})"):
+                build(release, mirror, ref)
     run(["docker", "tag", ref, latest])
     return latest
+
+
+def derive(release: Release, base: str, ref: str) -> None:
+    """The base image with its pre-fetched JRE installed (from apt's cache: no network), committed."""
+    container = f"kafka-lab-derive-{release.name}"
+    subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+    try:
+        run(
+            [
+                "docker",
+                "run",
+                "--name",
+                container,
+                "--network",
+                "none",
+                "-e",
+                "DEBIAN_FRONTEND=noninteractive",
+                base,
+                "apt-get",
+                "install",
+                "-y",
+                "-qq",
+                "--no-download",
+                release.jre,
+            ]
+        )
+        run(
+            [
+                "docker",
+                "commit",
+                "--change",
+                'CMD ["/sbin/init"]',
+                "--change",
+                f"LABEL {IMAGE_LABEL}={release.name}",
+                container,
+                ref,
+            ]
+        )
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
 
 
 def build(release: Release, mirror: str, ref: str) -> None:

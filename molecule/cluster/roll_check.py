@@ -80,8 +80,10 @@ def producer_events(text: str) -> tuple[set[str], list[dict], list[float]]:
 
 
 def healthy(kind: str, row: dict, ids: set[int]) -> bool:
+    """kafka: the broker answers, every broker of `ids` is registered (a broker the watch doesn't judge,
+    e.g. one added by another inventory, may be too), nothing under-replicated."""
     if kind == "kafka":
-        return row["up"] and row["live"] == ids and row["urp"] == 0 and row["partitions"] > 0
+        return row["up"] and ids <= row["live"] and row["urp"] == 0 and row["partitions"] > 0
     return row["up"]
 
 

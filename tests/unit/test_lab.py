@@ -58,6 +58,16 @@ def test_recipe_hash_changes_with_the_recipe():
     assert image.RELEASES["debian13"].jre == "openjdk-21-jre-headless"
 
 
+def test_a_derived_image_holds_its_base_recipe():
+    derived = image.RELEASES["debian12-java"]
+    assert derived.base == "debian12" and derived.jre == image.RELEASES["debian12"].jre
+    data = image.recipe(derived, "http://deb.debian.org/debian")
+    assert data["base"] == image.recipe(image.RELEASES["debian12"], "http://deb.debian.org/debian")
+    assert image.recipe_hash(data) != image.recipe_hash(data["base"])
+    assert "debian12-java" in image.DEFAULT_RELEASES
+    assert "derive" in data and "def derive(" not in image.build_script()
+
+
 def test_recipe_script_is_the_build_code_only():
     script = image.build_script()
     assert "def configure(" in script and "def build(" in script and "def chroot(" in script
