@@ -201,6 +201,12 @@ def profile_problems(profiles: Iterable[Mapping[str, Any]]) -> list[str]:
     return problems
 
 
+def path_prefixes(path: str) -> list[str]:
+    """Every znode from the root down to `path`: /kafka/lab -> [/kafka, /kafka/lab] (none for /)."""
+    parts = [part for part in str(path).split("/") if part]
+    return ["/" + "/".join(parts[: index + 1]) for index in range(len(parts))]
+
+
 def folders(paths: Iterable[str], owner: str, group: str, mode: str) -> list[dict[str, str]]:
     """config_files directory entries for several paths with the same owner, group and mode."""
     return [{"path": path, "owner": owner, "group": group, "mode": mode} for path in paths]
@@ -284,6 +290,7 @@ class FilterModule:
             "node_id_problems": node_id_problems,
             "managed_overrides": managed_overrides,
             "folders": folders,
+            "path_prefixes": path_prefixes,
             "profile_problems": profile_problems,
             "profile_files": profile_files,
             "topic_problems": topic_problems,

@@ -7,6 +7,7 @@ without it when the CLI backend is used.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -34,13 +35,71 @@ def read_properties(text: str) -> dict[str, str]:
     return props
 
 
+# Settings whose values are secrets: a module adds them to its no_log values (hide_secrets).
+SECRET_KEYS = ("sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.jaas.config")
+JAAS_OPTION = re.compile(r'(\w+)="([^"]*)"')
+
+
 def client_settings(
     bootstrap: str, properties: dict[str, str], extra: dict[str, Any] | None
 ) -> dict[str, str]:
-    """The AdminClient configuration: the properties file's settings, then `extra`, then bootstrap."""
-    settings = dict(properties)
+    """The AdminClient configuration: the properties file's settings (Java client keys translated),
+    then `extra`, then bootstrap."""
+    settings = librdkafka_settings(properties)
     settings.update({str(k): str(v) for k, v in (extra or {}).items()})
     settings["bootstrap.servers"] = bootstrap
+    return settings
+
+
+def librdkafka_settings(properties: dict[str, str]) -> dict[str, str]:
+    """A Java client properties file's settings as librdkafka names them: a PEM trust store becomes
+    ssl.ca.location, a JAAS login's username and password become sasl.username and sasl.password (the
+    admin client files the kafka role writes hold those Java keys)."""
+    settings = dict(properties)
+    if settings.get("ssl.truststore.type", "").upper() == "PEM" and "ssl.truststore.location" in settings:
+        settings.setdefault("ssl.ca.location", settings.pop("ssl.truststore.location"))
+        settings.pop("ssl.truststore.type")
+    jaas = settings.pop("sasl.jaas.config", None)
+    if jaas is not None:
+        options = dict(JAAS_OPTION.findall(jaas))
+        settings.setdefault("sasl.username", options.get("username", ""))
+        settings.setdefault("sasl.password", options.get("password", ""))
+    return settings
+
+
+def hide_secrets(no_log_values: set[str], settings: dict[str, Any]) -> None:
+    """Keep every secret setting's value out of the module's output (Ansible masks no_log values).
+
+    Only those values: marking the whole client_config no_log would mask every value in it (a user name,
+    SSL) wherever it appears in the output.
+    """
+    no_log_values.update(str(settings[key]) for key in SECRET_KEYS if settings.get(key))
+
+
+def command_properties(module: Any) -> dict[str, str]:
+    """The settings of a module's command_config (a properties file; none when unset), every secret among
+    them hidden from the module's output. Fails naming a file it can't read."""
+    path = module.params.get("command_config")
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            properties = read_properties(handle.read())
+    except OSError as exc:
+        module.fail_json(msg=f"can't read command_config {path}: {exc}")
+        raise  # not reached: fail_json exits
+    hide_secrets(module.no_log_values, librdkafka_settings(properties))
+    return properties
+
+
+def module_settings(module: Any) -> dict[str, str]:
+    """The AdminClient settings of a module's bootstrap_server, command_config and client_config, every
+    secret among them hidden from the module's output."""
+    hide_secrets(module.no_log_values, module.params["client_config"])
+    settings = client_settings(
+        module.params["bootstrap_server"], command_properties(module), module.params["client_config"]
+    )
+    hide_secrets(module.no_log_values, settings)
     return settings
 
 

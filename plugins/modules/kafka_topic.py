@@ -73,7 +73,8 @@ options:
     type: path
   client_config:
     description:
-      - Further AdminClient properties (O(client=admin) only), applied over those of O(command_config).
+      - Further AdminClient properties (O(client=admin) only), applied over those of O(command_config). Never
+        shown in the module's output: the values of C(sasl.password) and other secret keys are masked.
     type: dict
     default: {}
   timeout:
@@ -139,8 +140,8 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_admin import (
     AdminBackend,
-    client_settings,
-    read_properties,
+    hide_secrets,
+    module_settings,
 )
 from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics import (
     TOPIC_CONFIG_KEYS,
@@ -243,6 +244,7 @@ class Kafka:
 
 def admin_backend(module: AnsibleModule) -> AdminBackend:
     """The admin client, configured from command_config's properties and client_config."""
+    hide_secrets(module.no_log_values, module.params["client_config"])
     try:
         import confluent_kafka  # noqa: F401 (only needed on this path)
     except ImportError:
@@ -250,15 +252,7 @@ def admin_backend(module: AnsibleModule) -> AdminBackend:
             msg=missing_required_lib("confluent-kafka", reason="for client=admin"),
             exception=traceback.format_exc(),
         )
-    properties: dict[str, str] = {}
-    path = module.params["command_config"]
-    if path:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                properties = read_properties(handle.read())
-        except OSError as exc:
-            module.fail_json(msg=f"can't read command_config {path}: {exc}")
-    settings = client_settings(module.params["bootstrap_server"], properties, module.params["client_config"])
+    settings = module_settings(module)
     return AdminBackend.connect(settings, module.fail_json, float(module.params["timeout"]))
 
 

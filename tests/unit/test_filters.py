@@ -306,3 +306,9 @@ def test_a_node_certificate_is_issued_again_only_when_it_must(tmp_path):
         tls.certificate_due(str(tmp_path / "none.crt"), key, ca, names, 30)
         == f"{tmp_path}/none.crt is missing"
     )
+
+
+def test_path_prefixes_lists_every_znode_down_to_the_path():
+    assert cluster.path_prefixes("/kafka/lab") == ["/kafka", "/kafka/lab"]
+    assert cluster.path_prefixes("/kafka/") == ["/kafka"]
+    assert cluster.path_prefixes("/") == []

@@ -22,22 +22,7 @@ from ansible_collections.kafka_aws.kafka.plugins.module_utils import (  # noqa: 
 admin = pytest.importorskip("confluent_kafka.admin")
 from confluent_kafka import KafkaError, KafkaException  # noqa: E402
 
-
-class Failed(Exception):
-    pass
-
-
-def fail(**kwargs):
-    raise Failed(kwargs["msg"])
-
-
-def done(value=None, error=None) -> Future:
-    future: Future = Future()
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(value)
-    return future
+from tests.unit.admin_fakes import Failed, done, fail  # noqa: E402
 
 
 def entry(name, value, source=admin.ConfigSource.DEFAULT_CONFIG):

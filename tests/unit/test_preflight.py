@@ -337,6 +337,38 @@ KRAFT_CASES = {
         set_all("kafka_server_properties", {"inter.broker.protocol.version": "3.9"}),
         "kafka_server_properties sets inter.broker.protocol.version (Kafka 4.4.0 removed it;",
     ),
+    "authorizer without sasl": (
+        set_all("kafka_authorizer", True),
+        "kafka_authorizer needs kafka_inter_broker_listener (INTERNAL) on SASL_SSL or SASL_PLAINTEXT",
+    ),
+    "sasl listener without the admin password": (
+        set_all(
+            "kafka_listeners",
+            [
+                {"name": "INTERNAL", "port": 9091, "protocol": "PLAINTEXT"},
+                {"name": "CLIENT", "port": 9092, "protocol": "SASL_SSL"},
+            ],
+        ),
+        "a listener uses SASL: set kafka_sasl_admin_password",
+    ),
+    "acl operation the resource does not take": (
+        set_all(
+            "kafka_acls",
+            [
+                {
+                    "principal": "User:alice",
+                    "resource_type": "group",
+                    "resource_name": "g",
+                    "operations": ["write"],
+                }
+            ],
+        ),
+        "kafka_acls: acls[0] (User:alice on group g): write is not an operation on a group",
+    ),
+    "profile user not declared": (
+        lambda d: d["all"]["vars"]["kafka_client_profiles"][0].update(user="carol"),
+        "profile p names a user that kafka_sasl_users does not declare present",
+    ),
 }
 
 
@@ -410,4 +442,19 @@ def test_bad_migration_input_fails_naming_the_fix(tmp_path: Path, case: str):
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
     assert message in output, output[-3000:]
+    assert_untouched(result, path, refused=True)
+
+
+def test_a_bad_password_is_refused_without_being_printed(tmp_path: Path):
+    secret = 'pa"ss-Q7x'
+    path = inventory(
+        tmp_path,
+        lambda d: d["all"]["vars"].update(kafka_sasl_users=[{"name": "alice", "password": secret}]),
+        KRAFT,
+    )
+    result = preflight(path, "-v")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "kafka_sasl_users[0] (alice): the password holds a double quote" in " ".join(output.split())
+    assert secret not in output and "Q7x" not in output
     assert_untouched(result, path, refused=True)
