@@ -30,9 +30,14 @@ UNSAFE = re.compile(r'["\\\r\n]')
 USER_NAME = re.compile(r"^[A-Za-z0-9._@-]+$")
 
 
+def sasl_listeners(listeners: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Those of these listeners that authenticate clients with SASL, in order."""
+    return [entry for entry in listeners if entry.get("protocol") in SASL_PROTOCOLS]
+
+
 def uses_sasl(listeners: Iterable[Mapping[str, Any]]) -> bool:
     """Whether any of these listeners authenticates clients with SASL."""
-    return any(entry.get("protocol") in SASL_PROTOCOLS for entry in listeners)
+    return bool(sasl_listeners(listeners))
 
 
 def jaas_login(mechanism: str, user: str, password: str, plain_users: Mapping[str, str] | None = None) -> str:
@@ -141,6 +146,7 @@ class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
             "uses_sasl": uses_sasl,
+            "sasl_listeners": sasl_listeners,
             "jaas_login": jaas_login,
             "scram_format_argument": scram_format_argument,
             "sasl_user_problems": user_problems,

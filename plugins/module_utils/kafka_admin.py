@@ -92,13 +92,13 @@ def command_properties(module: Any) -> dict[str, str]:
     return properties
 
 
-def module_settings(module: Any) -> dict[str, str]:
-    """The AdminClient settings of a module's bootstrap_server, command_config and client_config, every
-    secret among them hidden from the module's output."""
+def module_settings(module: Any, properties: dict[str, str] | None = None) -> dict[str, str]:
+    """The AdminClient settings of a module's bootstrap_server, command_config (`properties` when the
+    module read it already) and client_config, every secret among them hidden from the module's output."""
     hide_secrets(module.no_log_values, module.params["client_config"])
-    settings = client_settings(
-        module.params["bootstrap_server"], command_properties(module), module.params["client_config"]
-    )
+    if properties is None:
+        properties = command_properties(module)
+    settings = client_settings(module.params["bootstrap_server"], properties, module.params["client_config"])
     hide_secrets(module.no_log_values, settings)
     return settings
 

@@ -450,9 +450,10 @@ def main() -> None:
     )
     params = module.params
     specs, update_password = params["users"], params["update_password"]
-    hide_secrets(module.no_log_values, params["login_config"])
-    settings = module_settings(module)
-    properties = command_properties(module)
+    for config in (params["client_config"], params["login_config"]):  # before anything can fail
+        hide_secrets(module.no_log_values, config)
+    properties = command_properties(module)  # read once: the admin's and the logins' settings start from it
+    settings = module_settings(module, properties)
     login_base = client_settings(
         params["login_bootstrap_server"] or params["bootstrap_server"],
         properties,
