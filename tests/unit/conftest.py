@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -18,3 +20,19 @@ def load(relative: str, name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def ansible_playbook(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: int = 180
+) -> subprocess.CompletedProcess:
+    """ansible-playbook from this interpreter's environment with the project's ansible.cfg, no colour,
+    output captured (never raises on a failed run: the tests judge the result). `env` adds variables."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), *args],
+        cwd=cwd,
+        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"} | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

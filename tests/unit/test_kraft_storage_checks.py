@@ -5,14 +5,13 @@ run, an empty controller of an existing quorum is refused, and an added node joi
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
-from tests.unit.conftest import ROOT
+from tests.unit.conftest import ansible_playbook
 from tests.unit.test_preflight import recap
 
 META = "/var/lib/kafka/data/meta.properties"
@@ -54,15 +53,7 @@ def run(tmp_path: Path, disks: dict[str, str | None], *extra: str) -> tuple[subp
     }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "play.yml").write_text(PLAY)
-    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "inventory.yml", "play.yml", *extra],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = ansible_playbook("-i", "inventory.yml", "play.yml", *extra, cwd=tmp_path)
     return result, " ".join(result.stdout.split())
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import re
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.unit.conftest import ROOT
+from tests.unit.conftest import ansible_playbook
 
 GOOD = {
     "all": {
@@ -66,26 +65,8 @@ def inventory(tmp_path: Path, change, base: dict = GOOD) -> Path:
 
 
 def preflight(path: Path, *extra: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_GATHERING": "explicit",
-    }
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(path),
-            *extra,
-            "playbooks/preflight.yml",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    explicit = {"ANSIBLE_GATHERING": "explicit"}
+    return ansible_playbook("-i", str(path), *extra, "playbooks/preflight.yml", env=explicit)
 
 
 RECAP_LINE = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$")

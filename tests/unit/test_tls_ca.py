@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.unit.conftest import ROOT
+from tests.unit.conftest import ansible_playbook
 
 PASSPHRASE = "Ca-pass-7Qw-unit"
 WRONG = "Not-the-pass-3Zk"
@@ -62,21 +61,7 @@ def run(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess:
     }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "play.yml").write_text(yaml.safe_dump(PLAYBOOK, sort_keys=False))
-    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    return subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(tmp_path / "inventory.yml"),
-            str(tmp_path / "play.yml"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return ansible_playbook("-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml"), timeout=300)
 
 
 def own_ca(folder: Path, passphrase: str) -> tuple[Path, Path]:
