@@ -107,6 +107,7 @@ def sasl_problems(
     admin_password: str,
     authorizer: bool,
     kraft: bool,
+    allow_if_no_acl: bool = False,
 ) -> list[str]:
     """What is wrong with the SASL and authorizer settings taken together (empty when nothing is)."""
     protocols = {str(entry["name"]): str(entry["protocol"]) for entry in listeners}
@@ -120,6 +121,11 @@ def sasl_problems(
             "(the brokers' and the toolkit's own user; from Ansible Vault)"
         )
     problems += password_problems(admin_password, "kafka_sasl_admin_password")
+    if allow_if_no_acl and not authorizer:
+        problems.append(
+            "kafka_allow_everyone_if_no_acl applies only with kafka_authorizer: "
+            "turn the authorizer on or remove it"
+        )
     if authorizer:
         needs = {"kafka_inter_broker_listener": inter_broker, "kafka_client_listener": client}
         for variable, name in needs.items():

@@ -322,6 +322,10 @@ KRAFT_CASES = {
         set_all("kafka_authorizer", True),
         "kafka_authorizer needs kafka_inter_broker_listener (INTERNAL) on SASL_SSL or SASL_PLAINTEXT",
     ),
+    "everyone allowed without the authorizer": (
+        set_all("kafka_allow_everyone_if_no_acl", True),
+        "kafka_allow_everyone_if_no_acl applies only with kafka_authorizer",
+    ),
     "sasl listener without the admin password": (
         set_all(
             "kafka_listeners",

@@ -144,3 +144,24 @@ def test_hide_secrets_adds_only_the_secret_values():
         hidden, {"sasl.username": "admin", "sasl.password": "pw", "security.protocol": "SSL"}
     )
     assert hidden == {"pw"}
+
+
+def test_allowing_everyone_where_no_acl_is_found_needs_the_authorizer():
+    def allow(authorizer: bool) -> list[str]:
+        return sasl.sasl_problems(
+            LISTENERS,
+            CONTROLLER,
+            "INTERNAL",
+            "CLIENT",
+            "admin",
+            "pw",
+            authorizer,
+            kraft=True,
+            allow_if_no_acl=True,
+        )
+
+    assert allow(True) == []
+    assert allow(False) == [
+        "kafka_allow_everyone_if_no_acl applies only with kafka_authorizer: "
+        "turn the authorizer on or remove it"
+    ]
