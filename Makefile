@@ -51,8 +51,11 @@ unit: venv
 prepare: venv
 	lab prepare
 
+# Two workers, each test file on one of them (a file's tests share fixtures and run in order); then
+# test_lab_nodes.py alone: it stops and restarts the lab's services that the other files use.
 integration: prepare
-	pytest -q tests/integration
+	pytest -q -n 2 --dist loadfile tests/integration --ignore tests/integration/test_lab_nodes.py
+	pytest -q tests/integration/test_lab_nodes.py
 
 # The scenarios run through tools/molecule_lanes.py: each scenario's log goes to .cache/logs, and a
 # failed scenario's log tail and a digest of what failed come last. LANES lists lanes separated by
