@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,8 +13,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from lab import config, services
-
-BIN = Path(sys.executable).parent
+from tests.ansible_run import ansible_tool
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +24,8 @@ def lab_services() -> None:
 
 
 def ansible(tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ANSIBLE_CONFIG": str(config.PROJECT_ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    return subprocess.run(
-        [str(BIN / tool), *args],
-        cwd=config.PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-    )
+    """`tool` in the project's folder (tests/ansible_run.py); a failed run raises unless check=False."""
+    return ansible_tool(tool, *args, check=check)
 
 
 @contextmanager

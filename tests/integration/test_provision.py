@@ -27,7 +27,6 @@ from lab import config
 from tests.integration.conftest import ansible, ec2_client, moto_server
 
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent
 AMI = "ami-0123456789abcdef0"
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGn0aPjKGf1Tg0L4OfzD1yWc0Fw6Wp0q8fJ3eGx0o4mR prov@test"
 LIVE = ["pending", "running", "stopping", "stopped"]

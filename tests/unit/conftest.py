@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+
+from tests.ansible_run import ansible_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -25,14 +26,5 @@ def load(relative: str, name: str) -> ModuleType:
 def ansible_playbook(
     *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: int = 180
 ) -> subprocess.CompletedProcess:
-    """ansible-playbook from this interpreter's environment with the project's ansible.cfg, no colour,
-    output captured (never raises on a failed run: the tests judge the result). `env` adds variables."""
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), *args],
-        cwd=cwd,
-        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"} | (env or {}),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """ansible-playbook (tests/ansible_run.py), never raising on a failed run: the tests judge the result."""
+    return ansible_tool("ansible-playbook", *args, cwd=cwd, env=env, timeout=timeout)

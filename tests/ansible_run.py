@@ -1,0 +1,32 @@
+"""One way for the unit and integration tests to run an Ansible command line tool."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ansible_tool(
+    tool: str,
+    *args: str,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    timeout: int | None = None,
+    check: bool = False,
+) -> subprocess.CompletedProcess:
+    """`tool` (ansible, ansible-playbook, ansible-inventory...) from this interpreter's environment with
+    the project's ansible.cfg and no colour, output captured; `env` adds variables. With check=False a
+    failed run does not raise: the test judges the result."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / tool), *args],
+        cwd=cwd,
+        env={**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"} | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
