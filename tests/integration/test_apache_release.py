@@ -64,3 +64,26 @@ def test_checksum_mismatch_removes_the_download_and_installs_nothing(lab_service
     assert "Nothing was installed" in output
     assert not (tmp_path / "cache" / ZK.archive_name).exists()
     assert not (tmp_path / "opt" / ZK.top).exists() and not (tmp_path / "opt/zookeeper").exists()
+
+
+def test_check_mode_reports_the_install_and_changes_nothing(lab_services, tmp_path: Path):
+    playbook = tmp_path / "play.yml"
+    result = run_role(tmp_path, **role_vars(tmp_path))  # writes play.yml; installs
+    assert result.returncode == 0, result.stdout[-3000:]
+    (tmp_path / "opt/zookeeper").unlink()
+    checked = ansible("ansible-playbook", "-i", "localhost,", "--check", str(playbook), check=False)
+    assert checked.returncode == 0 and "changed=1" in checked.stdout, checked.stdout[-3000:]
+    assert not (tmp_path / "opt/zookeeper").exists()
+
+
+def test_local_archive_installs_without_the_mirror_and_a_moved_link_is_put_back(lab_services, tmp_path: Path):
+    archive = ZK.archive_path(config.MIRROR_DIR)
+    local = role_vars(tmp_path, apache_release_url="", apache_release_local_archive=str(archive))
+    assert run_role(tmp_path, **local).returncode == 0
+    assert not (tmp_path / "cache").exists()  # nothing downloaded
+    link = tmp_path / "opt/zookeeper"
+    link.unlink()
+    link.symlink_to(tmp_path)
+    again = run_role(tmp_path, **local)
+    assert again.returncode == 0 and "changed=1" in again.stdout, again.stdout[-3000:]
+    assert link.resolve() == (tmp_path / "opt" / ZK.top).resolve()

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible.plugins.loader import init_plugin_loader
 
-from tests.unit.conftest import FIXTURES, load
+from tests.unit.conftest import load
 
 init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
 
 from ansible_collections.kafka_aws.kafka.plugins.filter import cluster, tls  # noqa: E402
 
 props = load("plugins/filter/kafka_properties.py", "kafka_properties_filter")
-checksums = load("plugins/filter/checksums.py", "checksums_filter")
 
 
 def test_blocks_merge_in_order_and_overrides_win():
@@ -46,50 +44,6 @@ def test_line_breaks_and_bad_blocks_are_refused():
         props.kafka_properties({"base": {"a": "1\nb=2"}})
     with pytest.raises(AnsibleFilterError):
         props.kafka_properties({"base": ["not", "a", "mapping"]})
-
-
-DIGEST = hashlib.sha512(b"kafka").hexdigest()
-
-
-def gpg_format(name: str, digest: str) -> str:
-    groups = [digest[i : i + 8].upper() for i in range(0, 128, 8)]
-    lines = [" ".join(groups[:6]), " ".join(groups[6:12]), " ".join(groups[12:])]
-    return f"{name}: {lines[0]}\n{' ' * len(name)}  {lines[1]}\n  {lines[2]}\n"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        DIGEST,
-        f"{DIGEST}  kafka_2.13-3.9.2.tgz\n",
-        f"{DIGEST.upper()} *kafka.tgz",
-        gpg_format("kafka_2.13-3.5.1.tgz", DIGEST),
-    ],
-)
-def test_sha512_formats(text):
-    assert checksums.apache_sha512(text) == DIGEST
-
-
-# Real files Apache published (fixtures/README.md names each source) and each digest as a second,
-# independent source gives it: andrewrothstein/ansible-kafka defaults/main.yml,
-# kafka_checksums['2.1.0']['2.11'].
-PUBLISHED = {
-    "kafka_2.11-2.1.0.tgz.sha512": (  # gpg --print-md format, wrapped over three lines
-        "b620243c9d042b3f3fd73f5d216e7b2ef01e9b0c444035f7d3eb2962e6e519d8"
-        "e599cb0c602f2835e9a94e54679ed674df14fcd6fbc7a9cb3a6c083242a4650a"
-    ),
-}
-
-
-@pytest.mark.parametrize("name", sorted(PUBLISHED))
-def test_published_apache_checksum_files(name):
-    text = (FIXTURES / name).read_bytes().decode("ascii")
-    assert checksums.apache_sha512(text) == PUBLISHED[name]
-
-
-def test_not_a_checksum():
-    with pytest.raises(AnsibleFilterError):
-        checksums.apache_sha512("<html>404 Not Found</html>")
 
 
 # -- node_id_problems: controller and broker ids share one namespace -----------------------------------
