@@ -222,7 +222,9 @@ def fresh_lab(count: int, mode: str) -> float:
 
 
 def downloaded() -> str:
-    files = sorted(p for p in DOWNLOADS.glob("*") if p.is_file()) if DOWNLOADS.exists() else []
+    # the archives only: apache_release's lock files (one per archive, empty) are not downloads
+    found = DOWNLOADS.glob("*") if DOWNLOADS.exists() else []
+    files = sorted(p for p in found if p.is_file() and p.suffix != ".lock")
     return ", ".join(f"{p.name} ({p.stat().st_size / 1e6:.0f} MB)" for p in files) or "nothing"
 
 
