@@ -17,7 +17,8 @@ PYTHON = f"ansible_python_interpreter={sys.executable}"
 
 def facts(module: str, *args: str) -> dict:
     env = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-    result = ansible_tool("ansible", "localhost", "-c", "local", "-e", PYTHON, "-m", module, *args, env=env, check=True)
+    command = ("localhost", "-c", "local", "-e", PYTHON, "-m", module, *args)
+    result = ansible_tool("ansible", *command, env=env, check=True)
     play = json.loads(result.stdout)["plays"][0]
     return play["tasks"][0]["hosts"]["localhost"]["ansible_facts"]
 
