@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,81 @@ def test_same_values_as_setup():
 def test_memtotal_in_mib():
     assert node_facts.memtotal_mb("MemTotal:       24558332 kB\nMemFree: 1 kB\n") == 24558332 // 1024
     assert node_facts.memtotal_mb("MemFree: 1 kB\n") is None
+
+
+# java_facts: the Java home and version from the files of the java on PATH, the JVM asked only without them.
+java_facts = load("plugins/modules/java_facts.py", "java_facts_module")
+FAKE_JVM = """#!/bin/sh
+: > "{home}/bin/started"  # the shell's own redirection: PATH holds no touch
+echo '    java.home = {home}' >&2
+echo '    java.specification.version = {version}' >&2
+"""
+
+
+def fake_java(home: Path, version: str = "21", release: str | None = None) -> Path:
+    """<home>/bin/java, a script printing the JVM's settings and leaving a mark that it ran."""
+    (home / "bin").mkdir(parents=True)
+    java = home / "bin" / "java"
+    java.write_text(FAKE_JVM.format(home=home, version=version))
+    java.chmod(0o755)
+    if release is not None:
+        (home / "release").write_text(f'IMPLEMENTOR="Debian"\nJAVA_VERSION="{release}"\nOS_NAME="Linux"\n')
+    return java
+
+
+def on_path(tmp_path: Path, java: Path | None) -> dict:
+    """Run java_facts with PATH holding only a folder with `java` linked the way alternatives link it."""
+    path = tmp_path / "path"
+    path.mkdir()
+    if java is not None:
+        (tmp_path / "alternative").symlink_to(java)
+        (path / "java").symlink_to(tmp_path / "alternative")
+    env = {
+        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "PATH": str(path),
+    }
+    command = ("localhost", "-c", "local", "-e", PYTHON, "-m", "kafka_aws.kafka.java_facts")
+    result = ansible_tool("ansible", *command, env=env, check=True)
+    return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+
+
+def test_java_read_from_its_release_file_without_a_jvm(tmp_path):
+    home = tmp_path / "usr" / "lib" / "jvm" / "java-17-openjdk-amd64"
+    java = fake_java(home, release="17.0.21.1")
+    found = on_path(tmp_path, java)
+    assert (found["java_home"], found["java_major_version"], found["source"]) == (str(home), 17, "release")
+    assert not (home / "bin" / "started").exists() and found["changed"] is False
+
+
+def test_java_8_jre_reads_the_release_file_of_its_jdk(tmp_path):
+    jdk = tmp_path / "jvm" / "java-8-openjdk"
+    java = fake_java(jdk / "jre", release=None)
+    (jdk / "release").write_text('JAVA_VERSION="1.8.0_402"\n')
+    found = on_path(tmp_path, java)
+    assert (found["java_home"], found["java_major_version"], found["source"]) == (
+        str(jdk / "jre"),
+        8,
+        "release",
+    )
+
+
+def test_java_without_a_release_file_asks_the_jvm(tmp_path):
+    home = tmp_path / "opt" / "java"
+    java = fake_java(home, version="21")
+    found = on_path(tmp_path, java)
+    assert (found["java_home"], found["java_major_version"], found["source"]) == (str(home), 21, "jvm")
+    assert (home / "bin" / "started").exists()
+
+
+def test_no_java_on_path_is_version_0(tmp_path):
+    found = on_path(tmp_path, None)
+    assert (found["java_home"], found["java_major_version"], found["source"]) == ("", 0, "none")
+
+
+@pytest.mark.parametrize(
+    ("version", "major"),
+    [("1.8.0_402", 8), ("17.0.21.1", 17), ("21", 21), ('"11.0.2"', 11), ("", 0), ("x", 0)],
+)
+def test_java_major_version(version, major):
+    assert java_facts.major_version(version) == major
