@@ -93,6 +93,11 @@ link_target:
   description: Where O(link) points, or null.
   type: str
   returned: always
+release_current:
+  description: The release is installed (RV(release_installed)) and O(link) points at O(release_dir); when
+    false, the role installs or re-links it.
+  type: bool
+  returned: always
 files:
   description: Path -> content (null when the file does not exist).
   type: dict
@@ -175,6 +180,9 @@ def main() -> None:
     params = module.params
     active, enabled = unit_state(module, params["service"])
     link = params["link"]
+    release = params["release_dir"]
+    installed = bool(release) and os.path.exists(os.path.join(release, RELEASE_MARKER))
+    target = os.readlink(link) if link and os.path.islink(link) else None
     module.exit_json(
         changed=False,
         active=active,
@@ -183,9 +191,9 @@ def main() -> None:
         user_exists=exists(pwd.getpwnam, params["user"]),
         user_info=user_info(params["user"]),
         group_exists=exists(grp.getgrnam, params["group"]),
-        release_installed=bool(params["release_dir"])
-        and os.path.exists(os.path.join(params["release_dir"], RELEASE_MARKER)),
-        link_target=os.readlink(link) if link and os.path.islink(link) else None,
+        release_installed=installed,
+        link_target=target,
+        release_current=installed and target == release,
         files={path: read_file(module, path) for path in params["read"]},
         present={path: os.path.exists(path) for path in params["present"]},
     )
