@@ -18,7 +18,19 @@ PYTHON = f"ansible_python_interpreter={sys.executable}"
 def probe(release_dir: Path, link: Path) -> dict:
     env = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
     args = f"service=kafka-aws-test release_dir={release_dir} link={link}"
-    command = ("localhost", "-c", "local", "-e", PYTHON, "-m", "kafka_aws.kafka.host_state", "-a", args)
+    command = (
+        "localhost",
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        PYTHON,
+        "-m",
+        "kafka_aws.kafka.host_state",
+        "-a",
+        args,
+    )
     result = ansible_tool("ansible", *command, env=env, check=True)
     return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
 

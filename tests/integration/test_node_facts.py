@@ -18,7 +18,7 @@ PYTHON = f"ansible_python_interpreter={sys.executable}"
 
 def facts(module: str, *args: str) -> dict:
     env = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-    command = ("localhost", "-c", "local", "-e", PYTHON, "-m", module, *args)
+    command = ("localhost", "-i", "localhost,", "-c", "local", "-e", PYTHON, "-m", module, *args)
     result = ansible_tool("ansible", *command, env=env, check=True)
     play = json.loads(result.stdout)["plays"][0]
     return play["tasks"][0]["hosts"]["localhost"]["ansible_facts"]
@@ -73,7 +73,17 @@ def on_path(tmp_path: Path, java: Path | None) -> dict:
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
         "PATH": str(path),
     }
-    command = ("localhost", "-c", "local", "-e", PYTHON, "-m", "kafka_aws.kafka.java_facts")
+    command = (
+        "localhost",
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        PYTHON,
+        "-m",
+        "kafka_aws.kafka.java_facts",
+    )
     result = ansible_tool("ansible", *command, env=env, check=True)
     return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
 

@@ -49,7 +49,16 @@ def test_the_lookup_in_a_play():
         port = server.getsockname()[1]
         expression = f"{{{{ query('kafka_aws.kafka.reachable', '127.0.0.1:{port}', '[::1]:1', timeout=1) }}}}"
         result = ansible_tool(
-            "ansible", "localhost", "-c", "local", "-m", "ansible.builtin.debug", "-a", f"msg={expression}"
+            "ansible",
+            "localhost",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            f"msg={expression}",
         )
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"msg": [\n        true,\n        false\n    ]' in result.stdout, result.stdout
