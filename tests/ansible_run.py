@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -30,3 +31,13 @@ def ansible_tool(
         timeout=timeout,
         check=check,
     )
+
+
+def module_result(module: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    """One module run ad hoc on localhost (its own inventory, not the lab's; this interpreter), its result
+    as ansible.posix.json reports it; a failed run raises. `args` follow `-m module` (e.g. "-a", "k=v")."""
+    callback = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
+    interpreter = f"ansible_python_interpreter={sys.executable}"
+    command = ("localhost", "-i", "localhost,", "-c", "local", "-e", interpreter, "-m", module, *args)
+    result = ansible_tool("ansible", *command, env=callback | (env or {}), check=True)
+    return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]

@@ -3,36 +3,19 @@ zookeeper and kafka roles read to skip or run the release install."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.ansible_run import ansible_tool
+from tests.ansible_run import module_result
 
 pytestmark = pytest.mark.integration
-PYTHON = f"ansible_python_interpreter={sys.executable}"
 
 
 def probe(release_dir: Path, link: Path) -> dict:
-    env = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-    args = f"service=kafka-aws-test release_dir={release_dir} link={link}"
-    command = (
-        "localhost",
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        PYTHON,
-        "-m",
-        "kafka_aws.kafka.host_state",
-        "-a",
-        args,
+    return module_result(
+        "kafka_aws.kafka.host_state", "-a", f"service=kafka-aws-test release_dir={release_dir} link={link}"
     )
-    result = ansible_tool("ansible", *command, env=env, check=True)
-    return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 def state(found: dict) -> tuple[bool, str | None, bool]:

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.ansible_run import ansible_tool
+from tests.ansible_run import module_result
 from tests.unit.conftest import load
 
 pytestmark = pytest.mark.integration
 node_facts = load("plugins/modules/node_facts.py", "node_facts_module")
-PYTHON = f"ansible_python_interpreter={sys.executable}"
 
 
 def facts(module: str, *args: str) -> dict:
-    env = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
-    command = ("localhost", "-i", "localhost,", "-c", "local", "-e", PYTHON, "-m", module, *args)
-    result = ansible_tool("ansible", *command, env=env, check=True)
-    play = json.loads(result.stdout)["plays"][0]
-    return play["tasks"][0]["hosts"]["localhost"]["ansible_facts"]
+    return module_result(module, *args)["ansible_facts"]
 
 
 def test_same_values_as_setup():
@@ -68,24 +61,7 @@ def on_path(tmp_path: Path, java: Path | None) -> dict:
     if java is not None:
         (tmp_path / "alternative").symlink_to(java)
         (path / "java").symlink_to(tmp_path / "alternative")
-    env = {
-        "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-        "PATH": str(path),
-    }
-    command = (
-        "localhost",
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        PYTHON,
-        "-m",
-        "kafka_aws.kafka.java_facts",
-    )
-    result = ansible_tool("ansible", *command, env=env, check=True)
-    return json.loads(result.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    return module_result("kafka_aws.kafka.java_facts", env={"PATH": str(path)})
 
 
 def test_java_read_from_its_release_file_without_a_jvm(tmp_path):

@@ -7,7 +7,7 @@ import socket
 import pytest
 from ansible.errors import AnsibleError
 
-from tests.ansible_run import ansible_tool
+from tests.ansible_run import module_result
 from tests.unit.conftest import load
 
 reachable = load("plugins/lookup/reachable.py", "reachable_lookup")
@@ -48,17 +48,5 @@ def test_the_lookup_in_a_play():
         server.listen()
         port = server.getsockname()[1]
         expression = f"{{{{ query('kafka_aws.kafka.reachable', '127.0.0.1:{port}', '[::1]:1', timeout=1) }}}}"
-        result = ansible_tool(
-            "ansible",
-            "localhost",
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-m",
-            "ansible.builtin.debug",
-            "-a",
-            f"msg={expression}",
-        )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert '"msg": [\n        true,\n        false\n    ]' in result.stdout, result.stdout
+        result = module_result("ansible.builtin.debug", "-a", f"msg={expression}")
+    assert result["msg"] == [True, False], result
