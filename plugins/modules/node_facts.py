@@ -10,6 +10,9 @@ description:
     C(distribution_release), C(os_family) (computed by Ansible's own distribution fact collector, so
     the values are those of M(ansible.builtin.setup)) and C(memtotal_mb) (C(MemTotal) of C(/proc/meminfo),
     in MiB, as M(ansible.builtin.setup)'s hardware facts give it).
+  - Sets C(ansible_facts.kafka_aws_java), the home and major version of the Java on C(PATH), read as
+    M(kafka_aws.kafka.java_facts) reads them (from its files; the JVM asked only without them), so that a
+    run whose preflight read them needs no second round trip for them in the java role.
   - M(ansible.builtin.setup) with the C(hardware) subset also reads every mount, device and DMI table;
     this module reads two files, about a second less per run on a busy host.
   - Never changes anything.
@@ -26,7 +29,8 @@ EXAMPLES = r"""
 RETURN = r"""
 ansible_facts:
   description: distribution, distribution_version, distribution_major_version, distribution_release,
-    os_family and memtotal_mb.
+    os_family, memtotal_mb, and kafka_aws_java ({java_home, java_major_version, source}: empty, 0 and
+    none without a java on PATH).
   type: dict
   returned: always
 """
@@ -35,6 +39,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+from ansible_collections.kafka_aws.kafka.plugins.module_utils import java_home
 
 KEYS = (
     "distribution",
@@ -65,6 +70,7 @@ def main() -> None:
         memory = None
     if memory is not None:
         facts["memtotal_mb"] = memory
+    facts["kafka_aws_java"] = java_home.read(module)
     module.exit_json(changed=False, ansible_facts=facts)
 
 

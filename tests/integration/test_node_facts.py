@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ansible.plugins.loader import init_plugin_loader
 
 from tests.ansible_run import module_result
-from tests.unit.conftest import load
+
+init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
+
+from ansible_collections.kafka_aws.kafka.plugins.module_utils import java_home as java_facts  # noqa: E402
+from ansible_collections.kafka_aws.kafka.plugins.modules import node_facts  # noqa: E402
 
 pytestmark = pytest.mark.integration
-node_facts = load("plugins/modules/node_facts.py", "node_facts_module")
 
 
 def facts(module: str, *args: str) -> dict:
@@ -26,7 +30,7 @@ def test_same_values_as_setup():
     }
     names = [*node_facts.KEYS, "memtotal_mb"]
     assert {name: ours.get(name) for name in names} == {name: setup.get(name) for name in names}
-    assert set(ours) == set(names) and ours["os_family"] and ours["memtotal_mb"] > 0
+    assert set(ours) == {*names, "kafka_aws_java"} and ours["os_family"] and ours["memtotal_mb"] > 0
 
 
 def test_memtotal_in_mib():
@@ -35,7 +39,6 @@ def test_memtotal_in_mib():
 
 
 # java_facts: the Java home and version from the files of the java on PATH, the JVM asked only without them.
-java_facts = load("plugins/modules/java_facts.py", "java_facts_module")
 FAKE_JVM = """#!/bin/sh
 : > "{home}/bin/started"  # the shell's own redirection: PATH holds no touch
 echo '    java.home = {home}' >&2
@@ -103,3 +106,12 @@ def test_no_java_on_path_is_version_0(tmp_path):
 )
 def test_java_major_version(version, major):
     assert java_facts.major_version(version) == major
+
+
+def test_node_facts_read_the_same_java_in_the_same_round_trip(tmp_path):
+    home = tmp_path / "usr" / "lib" / "jvm" / "java-21-openjdk-amd64"
+    java = fake_java(home, release="21.0.5")
+    on_path(tmp_path, java)
+    found = module_result("kafka_aws.kafka.node_facts", env={"PATH": str(tmp_path / "path")})["ansible_facts"]
+    assert found["kafka_aws_java"] == {"java_home": str(home), "java_major_version": 21, "source": "release"}
+    assert not (home / "bin" / "started").exists()
