@@ -11,7 +11,7 @@ from tests.ansible_run import module_result
 
 init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
 
-from ansible_collections.kafka_aws.kafka.plugins.module_utils import java_home as java_facts  # noqa: E402
+from ansible_collections.kafka_aws.kafka.plugins.module_utils import java_home  # noqa: E402
 from ansible_collections.kafka_aws.kafka.plugins.modules import node_facts  # noqa: E402
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,8 @@ def test_memtotal_in_mib():
     assert node_facts.memtotal_mb("MemFree: 1 kB\n") is None
 
 
-# java_facts: the Java home and version from the files of the java on PATH, the JVM asked only without them.
+# java_facts (module_utils/java_home): the Java home and version from the files of the java on PATH, the JVM
+# asked only without them.
 FAKE_JVM = """#!/bin/sh
 : > "{home}/bin/started"  # the shell's own redirection: PATH holds no touch
 echo '    java.home = {home}' >&2
@@ -105,7 +106,7 @@ def test_no_java_on_path_is_version_0(tmp_path):
     [("1.8.0_402", 8), ("17.0.21.1", 17), ("21", 21), ('"11.0.2"', 11), ("", 0), ("x", 0)],
 )
 def test_java_major_version(version, major):
-    assert java_facts.major_version(version) == major
+    assert java_home.major_version(version) == major
 
 
 def test_node_facts_read_the_same_java_in_the_same_round_trip(tmp_path):
