@@ -19,10 +19,20 @@ pytestmark = pytest.mark.integration
 HOST = "127.0.0.1"
 
 
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: each socket stays bound until all are chosen, so no two can be the same."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((HOST, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def four_letter(port: int, word: str) -> str:
@@ -31,7 +41,14 @@ def four_letter(port: int, word: str) -> str:
         return sock.recv(4096).decode()
 
 
-def wait_until(check, timeout: float, what: str) -> None:
+def log_tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+def wait_until(
+    check, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None
+) -> None:
+    """Poll check until true; fail at once if proc exits, and show the tail of its log on failure."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -39,8 +56,11 @@ def wait_until(check, timeout: float, what: str) -> None:
                 return
         except OSError:
             pass
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the process exited ({proc.returncode}) before {what}:\n{log_tail(log)}")
         time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    tail = f":\n{log_tail(log)}" if log is not None else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{tail}")
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +92,12 @@ def tool_env() -> dict[str, str]:
     }
 
 
-def start(cmd: list[str], log: Path, env: dict[str, str], processes: list[subprocess.Popen]) -> None:
+def start(
+    cmd: list[str], log: Path, env: dict[str, str], processes: list[subprocess.Popen]
+) -> subprocess.Popen:
     with log.open("wb") as out:
         processes.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env))
+    return processes[-1]
 
 
 def start_zookeeper(home: Path, tmp: Path, processes: list[subprocess.Popen]) -> int:
@@ -85,9 +108,10 @@ def start_zookeeper(home: Path, tmp: Path, processes: list[subprocess.Popen]) ->
         "4lw.commands.whitelist=ruok,srvr\nadmin.enableServer=false\n"
     )
     env = {**os.environ, "ZK_SERVER_HEAP": "128", "ZOO_LOG_DIR": str(tmp / "zk-logs")}
-    start([str(home / "bin/zkServer.sh"), "start-foreground", str(cfg)], tmp / "zk.log", env, processes)
-    wait_until(lambda: four_letter(port, "ruok") == "imok", 60, "ZooKeeper to answer ruok")
-    wait_until(lambda: "Mode: " in four_letter(port, "srvr"), 60, "ZooKeeper to serve requests")
+    log = tmp / "zk.log"
+    proc = start([str(home / "bin/zkServer.sh"), "start-foreground", str(cfg)], log, env, processes)
+    wait_until(lambda: four_letter(port, "ruok") == "imok", 60, "ZooKeeper to answer ruok", proc, log)
+    wait_until(lambda: "Mode: " in four_letter(port, "srvr"), 60, "ZooKeeper to serve requests", proc, log)
     return port
 
 
@@ -164,8 +188,11 @@ def test_kafka_zookeeper_mode_broker_takes_produce_requests(
         "group.initial.rebalance.delay.ms=0\n"
     )
     env = {**tool_env(), "KAFKA_HEAP_OPTS": "-Xmx256m", "LOG_DIR": str(tmp_path / "klogs")}
-    start([str(home / "bin/kafka-server-start.sh"), str(props)], tmp_path / "kafka.log", env, processes)
-    wait_until(lambda: socket.create_connection((HOST, port), timeout=1), 90, "the broker to listen")
+    log = tmp_path / "kafka.log"
+    proc = start([str(home / "bin/kafka-server-start.sh"), str(props)], log, env, processes)
+    wait_until(
+        lambda: socket.create_connection((HOST, port), timeout=1), 90, "the broker to listen", proc, log
+    )
     messages = [f"m-{uuid.uuid4().hex}" for _ in range(5)]
     assert sorted(produce_and_consume(home, f"{HOST}:{port}", messages)) == sorted(messages)
 
@@ -174,7 +201,7 @@ def test_kafka_4_kraft_node_takes_produce_requests(
     archives: dict[str, Path], tmp_path: Path, processes
 ) -> None:
     home = extract(archives[mirror.kafka_dist(mirror.KAFKA_KRAFT_VERSION).archive_name], tmp_path / "kafka")
-    port, controller = free_port(), free_port()
+    port, controller = free_ports(2)
     props = tmp_path / "server.properties"
     props.write_text(
         f"process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@{HOST}:{controller}\n"
@@ -199,7 +226,10 @@ def test_kafka_4_kraft_node_takes_produce_requests(
         timeout=120,
     )
     env["KAFKA_HEAP_OPTS"] = "-Xmx256m"
-    start([str(home / "bin/kafka-server-start.sh"), str(props)], tmp_path / "kafka.log", env, processes)
-    wait_until(lambda: socket.create_connection((HOST, port), timeout=1), 90, "the KRaft node to listen")
+    log = tmp_path / "kafka.log"
+    proc = start([str(home / "bin/kafka-server-start.sh"), str(props)], log, env, processes)
+    wait_until(
+        lambda: socket.create_connection((HOST, port), timeout=1), 90, "the KRaft node to listen", proc, log
+    )
     messages = [f"m-{uuid.uuid4().hex}" for _ in range(5)]
     assert sorted(produce_and_consume(home, f"{HOST}:{port}", messages)) == sorted(messages)
