@@ -45,6 +45,25 @@ options:
     type: list
     elements: path
     default: []
+  four_letter:
+    description:
+      - A ZooKeeper four-letter word to send to the service (C(srvr)), answered in RV(four_letter_reply), so
+        a run that leaves a member untouched can judge its health from this read instead of another round
+        trip. Only read when the unit is active.
+    type: dict
+    suboptions:
+      address:
+        description: Address the member's client port listens on.
+        type: str
+        required: true
+      port:
+        description: The client port.
+        type: int
+        required: true
+      word:
+        description: The four-letter word.
+        type: str
+        required: true
 """
 
 EXAMPLES = r"""
@@ -106,11 +125,17 @@ present:
   description: Path -> whether it exists, for each path of O(present) (a file that is installed, not read).
   type: dict
   returned: always
+four_letter_reply:
+  description: The service's answer to O(four_letter); empty when the unit is down or the port did not answer
+    within 5 seconds.
+  type: str
+  returned: always
 """
 
 import grp
 import os
 import pwd
+import socket
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
@@ -163,6 +188,21 @@ def read_file(module: AnsibleModule, path: str) -> str | None:
     return None
 
 
+def four_letter_reply(ask: dict[str, Any] | None, active: bool) -> str:
+    """The member's answer to a four-letter word, read to the end; empty when down or not answering."""
+    if not ask or not active:
+        return ""
+    chunks: list[bytes] = []
+    try:
+        with socket.create_connection((ask["address"], ask["port"]), timeout=5) as sock:
+            sock.sendall(ask["word"].encode())
+            while chunk := sock.recv(4096):
+                chunks.append(chunk)
+    except OSError:
+        return ""
+    return b"".join(chunks).decode(errors="replace")
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -174,6 +214,14 @@ def main() -> None:
             "link": {"type": "path"},
             "read": {"type": "list", "elements": "path", "default": []},
             "present": {"type": "list", "elements": "path", "default": []},
+            "four_letter": {
+                "type": "dict",
+                "options": {
+                    "address": {"type": "str", "required": True},
+                    "port": {"type": "int", "required": True},
+                    "word": {"type": "str", "required": True},
+                },
+            },
         },
         supports_check_mode=True,
     )
@@ -196,6 +244,7 @@ def main() -> None:
         release_current=installed and target == release,
         files={path: read_file(module, path) for path in params["read"]},
         present={path: os.path.exists(path) for path in params["present"]},
+        four_letter_reply=four_letter_reply(params["four_letter"], active),
     )
 
 

@@ -12,8 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ansible.plugins.loader import init_plugin_loader
 
 from lab import mirror
+
+init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
+
+from ansible_collections.kafka_aws.kafka.plugins.modules import host_state  # noqa: E402
 
 pytestmark = pytest.mark.integration
 HOST = "127.0.0.1"
@@ -173,6 +178,9 @@ def test_zookeeper_answers_ruok(archives: dict[str, Path], tmp_path: Path, proce
     home = extract(archives[mirror.zookeeper_dist(mirror.ZOOKEEPER_VERSION).archive_name], tmp_path / "zk")
     port = start_zookeeper(home, tmp_path, processes)
     assert "Mode: standalone" in four_letter(port, "srvr")
+    # host_state's answer, which the zookeeper role judges an untouched member by, is the same reading
+    ask = {"address": HOST, "port": port, "word": "srvr"}
+    assert "Mode: standalone" in host_state.four_letter_reply(ask, active=True)
 
 
 def test_kafka_zookeeper_mode_broker_takes_produce_requests(
