@@ -9,11 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from ansible.plugins.loader import init_plugin_loader
 
-from tests.ansible_run import module_result
+from tests.ansible_run import load_collections, module_result
 
-init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
+load_collections()
 
 from ansible_collections.kafka_aws.kafka.plugins.modules import host_state  # noqa: E402
 

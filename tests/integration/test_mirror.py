@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ansible.plugins.loader import init_plugin_loader
 
 from lab import mirror
+from tests.ansible_run import load_collections
 
-init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
+load_collections()
 
 from ansible_collections.kafka_aws.kafka.plugins.modules import host_state  # noqa: E402
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ansible.plugins.loader import init_plugin_loader
 
-from tests.ansible_run import module_result
+from tests.ansible_run import load_collections, module_result
 
-init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
+load_collections()
 
 from ansible_collections.kafka_aws.kafka.plugins.module_utils import java_home  # noqa: E402
 from ansible_collections.kafka_aws.kafka.plugins.modules import node_facts  # noqa: E402

@@ -25,17 +25,19 @@ from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader, inventory_loader
+from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar, is_trusted_as_template, trust_as_template
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID, set_initial_no_auth_action_count
 from moto.ec2.models import ec2_backends
 from moto.sts.models import sts_backends
 
+from tests.ansible_run import load_collections
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).with_name("fixtures")
 PLUGIN = "kafka_aws.kafka.kafka_ec2"
-init_plugin_loader([str(ROOT / "collections")])
+load_collections()
 
 
 def kafka_ec2_module() -> ModuleType:

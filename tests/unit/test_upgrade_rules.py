@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ansible.plugins.loader import init_plugin_loader
 
-from tests.unit.conftest import ROOT, load
+from tests.ansible_run import load_collections
+from tests.unit.conftest import load
 
-init_plugin_loader([str(ROOT / "collections")])
+load_collections()
 upgrade = load("plugins/filter/upgrade.py", "upgrade_filter")
 
 
