@@ -41,9 +41,8 @@ def free_port() -> int:
 
 
 def four_letter(port: int, word: str) -> str:
-    with socket.create_connection((HOST, port), timeout=2) as sock:
-        sock.sendall(word.encode())
-        return sock.recv(4096).decode()
+    """The member's answer, read as the zookeeper role reads it (host_state); empty until it listens."""
+    return host_state.four_letter_reply({"address": HOST, "port": port, "word": word}, active=True)
 
 
 def log_tail(log: Path, lines: int = 40) -> str:
@@ -177,10 +176,8 @@ def test_archives_have_apache_layout_and_checksums(archives: dict[str, Path]) ->
 def test_zookeeper_answers_ruok(archives: dict[str, Path], tmp_path: Path, processes) -> None:
     home = extract(archives[mirror.zookeeper_dist(mirror.ZOOKEEPER_VERSION).archive_name], tmp_path / "zk")
     port = start_zookeeper(home, tmp_path, processes)
+    # read by host_state's four_letter_reply, as the zookeeper role judges an untouched member
     assert "Mode: standalone" in four_letter(port, "srvr")
-    # host_state's answer, which the zookeeper role judges an untouched member by, is the same reading
-    ask = {"address": HOST, "port": port, "word": "srvr"}
-    assert "Mode: standalone" in host_state.four_letter_reply(ask, active=True)
 
 
 def test_kafka_zookeeper_mode_broker_takes_produce_requests(
