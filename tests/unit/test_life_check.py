@@ -162,3 +162,15 @@ def test_the_roll_judge_refuses_a_zone_that_stopped_before_the_last_one_was_back
     assert code == 1
     assert "FAIL: ['b2'] stopped before all of ['b1', 'b4'] had started again" in out
     assert "b2 stopped at 6.000 but 127.0.0.31:9092 was never seen healthy after b1, b4 started" in out
+
+
+def test_the_roll_judge_of_a_run_that_restarts_nothing_refuses_any_restart(monkeypatch, capsys):
+    """order [] (the cluster scenario's scale-out: adding and removing a broker restarts no other one)."""
+    quiet = zone_roll([], {}, [])
+    quiet["journal"] = {f"b{i}": "" for i in (1, 2, 3, 4)}
+    code, out = roll_verdict(quiet, monkeypatch, capsys)
+    assert code == 0, out
+    restarted = zone_roll([], {"b2": 5.0}, [(5.0, {2})])
+    code, out = roll_verdict(restarted, monkeypatch, capsys)
+    assert code == 1
+    assert "FAIL: b2: must not restart" in out
