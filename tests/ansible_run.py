@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -9,18 +10,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-_collections_loaded = False
 
 
+@functools.cache
 def load_collections() -> None:
     """Make the project's collections importable (ansible_collections.kafka_aws...), once per process: a test
     file imports a plugin's code with it, and a second init_plugin_loader would only warn."""
-    global _collections_loaded
-    if not _collections_loaded:
-        from ansible.plugins.loader import init_plugin_loader
+    from ansible.plugins.loader import init_plugin_loader
 
-        init_plugin_loader([str(ROOT / "collections")])
-        _collections_loaded = True
+    init_plugin_loader([str(ROOT / "collections")])
 
 
 def ansible_tool(
