@@ -39,28 +39,36 @@ def events(text: str, unit: str, t0: float) -> list[tuple[float, str]]:
     return found
 
 
-def parse_samples(kind: str, text: str) -> list[dict]:
-    rows = []
+def sample_row(kind: str, parts: list[str]) -> dict:
+    row = {
+        "begin": float(parts[0]),
+        "end": float(parts[1]),
+        "address": parts[2],
+        "state": " ".join(parts[3:]),
+    }
+    if kind == "kafka":
+        fields = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
+        row["live"] = {int(i) for i in fields.get("live", "").split(",") if i}
+        row["partitions"] = int(fields.get("partitions", 0))
+        row["urp"] = int(fields.get("urp", -1))
+        row["up"] = parts[3] != "down"
+    else:
+        row["up"] = parts[3] in ("leader", "follower")
+    return row
+
+
+def parse_samples(kind: str, text: str) -> tuple[list[dict], list[str]]:
+    """The samples, and the lines that are not one (a sampler's stray output: named, never guessed at)."""
+    rows, unreadable = [], []
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) < 4:
+        if not parts:
             continue
-        row = {
-            "begin": float(parts[0]),
-            "end": float(parts[1]),
-            "address": parts[2],
-            "state": " ".join(parts[3:]),
-        }
-        if kind == "kafka":
-            fields = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
-            row["live"] = {int(i) for i in fields.get("live", "").split(",") if i}
-            row["partitions"] = int(fields.get("partitions", 0))
-            row["urp"] = int(fields.get("urp", -1))
-            row["up"] = parts[3] != "down"
-        else:
-            row["up"] = parts[3] in ("leader", "follower")
-        rows.append(row)
-    return rows
+        try:
+            rows.append(sample_row(kind, parts))
+        except (IndexError, ValueError):
+            unreadable.append(line)
+    return rows, unreadable
 
 
 def producer_events(text: str) -> tuple[set[str], list[dict], list[float]]:
@@ -174,8 +182,13 @@ def main() -> int:
     ids = {int(i) for i in doc.get("ids", [])}
     problems: list[str] = []
     stops, starts = restarts(doc, flat, problems)
-    rows = parse_samples(kind, doc["samples"])
+    rows, unreadable = parse_samples(kind, doc["samples"])
     print(f"{len(rows)} samples; stops {stops}; starts {starts}")
+    if unreadable:
+        problems.append(
+            f"{len(unreadable)} line(s) of the samples are not samples (begin end address state...), "
+            f"the first: {unreadable[0]!r}; the sampler wrote something else into its file"
+        )
     if not problems:
         problems += order_problems(batches, stops, starts)
         if doc.get("gaps", True):

@@ -174,3 +174,16 @@ def test_the_roll_judge_of_a_run_that_restarts_nothing_refuses_any_restart(monke
     code, out = roll_verdict(restarted, monkeypatch, capsys)
     assert code == 1
     assert "FAIL: b2: must not restart" in out
+
+
+def test_the_roll_judge_names_a_line_of_the_samples_that_is_not_a_sample(monkeypatch, capsys):
+    """A sampler's stray output (here `date`'s error) fails the check by name, never as a traceback."""
+    stops = {"b1": 5.0, "b4": 5.2, "b2": 15.0, "b3": 25.0}
+    down = [(5.0, {1, 4}), (15.0, {2}), (25.0, {3})]
+    doc = zone_roll([["b1", "b4"], "b2", "b3"], stops, down)
+    doc["samples"] += "\ndate: invalid date '@x'\n"
+    code, out = roll_verdict(doc, monkeypatch, capsys)
+    assert code == 1
+    assert "1 line(s) of the samples are not samples" in out
+    assert "the first: \"date: invalid date '@x'\"" in out
+    assert "320 samples" in out
