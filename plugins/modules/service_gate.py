@@ -95,6 +95,14 @@ options:
         description: Most milliseconds since a voter last caught up (C(LastCaughtUpTimestamp)).
         type: int
         default: 5000
+  port:
+    description:
+      - C(HOST:PORT) the check talks to (e.g. the starting broker's client listener). While it refuses
+        TCP connections the check is not run (no JVM started beside a starting service only to fail),
+        and it is tried again every 0.2 seconds; once it accepts, the check runs as usual.
+      - Only with O(check).
+    type: str
+    version_added: "0.6.0"
   service:
     description: systemd unit to watch for a crash loop while waiting (e.g. C(kafka.service)).
     type: str
@@ -130,6 +138,7 @@ EXAMPLES = r"""
   kafka_aws.kafka.service_gate:
     check: /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server 10.0.1.10:9092
     pattern: '\(id: 1 rack'
+    port: 10.0.1.10:9092
     service: kafka.service
     timeout: 180
     what: broker 1 registered
@@ -164,6 +173,7 @@ stdout:
 """
 
 import re
+import socket
 import subprocess
 import time
 from typing import Any
@@ -216,6 +226,19 @@ def run_check(check: str, timeout: float) -> tuple[int, str]:
     return done.returncode, done.stdout
 
 
+PORT_RETRY = 0.2  # seconds between connection attempts while the port refuses
+
+
+def accepting(address: str, timeout: float) -> bool:
+    """Whether HOST:PORT accepts a TCP connection within `timeout` seconds."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=max(min(timeout, 1.0), 0.1)):
+            return True
+    except OSError:
+        return False
+
+
 def run_metrics(nodes: list[dict[str, Any]], timeout: float) -> tuple[int, str]:
     """One try of the metrics check: status 0 and no output when the cluster is healthy, else 1 and
     each problem on a line."""
@@ -239,6 +262,29 @@ def problems(params: dict[str, Any], rc: int, stdout: str) -> list[str]:
     if params["pattern"] is None or re.search(params["pattern"], stdout) is not None:
         return []
     return [f"the check's output lacks {params['pattern']!r}"]
+
+
+def refusing(params: dict[str, Any], deadline: float) -> str | None:
+    """Why the check is not worth running yet (its O(port) refuses connections), or None."""
+    port = params.get("port")
+    if port and not accepting(port, deadline - time.monotonic()):
+        return f"{port} does not accept connections"
+    return None
+
+
+def timeout_message(
+    params: dict[str, Any], rc: int, stdout: str, wrong: list[str], refused: str | None, tries: int
+) -> str:
+    """What the gate saw at its last try, for the failure after O(timeout)."""
+    head = f"{params['what']} not reached within {params['timeout']}s"
+    if refused:
+        return f"{head}: at the last try {refused} (the check ran {tries} times)."
+    if params["metrics"]:
+        return f"{head}; by the metrics at the last try:\n" + "\n".join(f"- {w}" for w in wrong)
+    message = f"{head} (last check exit status {rc}, output: {stdout.strip()[-2000:] or '(none)'})."
+    if params["quorum"] and rc == 0:
+        message += "\nQuorum problems at the last try:\n" + "\n".join(f"- {w}" for w in wrong)
+    return message
 
 
 def fail(module: AnsibleModule, message: str, result: dict[str, Any]) -> None:
@@ -268,13 +314,18 @@ def main() -> None:
                     "max_lag_ms": {"type": "int", "default": 5000},
                 },
             },
+            "port": {"type": "str"},
             "service": {"type": "str"},
             "timeout": {"type": "int", "default": 180},
             "interval": {"type": "float", "default": 1},
             "journal_lines": {"type": "int", "default": 20},
             "what": {"type": "str", "default": "the health check"},
         },
-        mutually_exclusive=[("pattern", "expect_empty", "quorum", "metrics"), ("check", "metrics")],
+        mutually_exclusive=[
+            ("pattern", "expect_empty", "quorum", "metrics"),
+            ("check", "metrics"),
+            ("port", "metrics"),
+        ],
         required_one_of=[("check", "metrics")],
         supports_check_mode=True,
     )
@@ -294,30 +345,24 @@ def main() -> None:
             why = crashed(before, unit_state(module, unit))
             if why:
                 fail(module, f"{unit} {why} while waiting for {params['what']}.", result)
-        rc, stdout = (
-            run_metrics(params["metrics"], deadline - time.monotonic())
-            if params["metrics"]
-            else run_check(params["check"], deadline - time.monotonic())
-        )
-        tries += 1
+        refused = refusing(params, deadline)
+        if refused:
+            rc, stdout, wrong = 1, stdout, [refused]
+        else:
+            rc, stdout = (
+                run_metrics(params["metrics"], deadline - time.monotonic())
+                if params["metrics"]
+                else run_check(params["check"], deadline - time.monotonic())
+            )
+            tries += 1
+            wrong = problems(params, rc, stdout)
         result.update(tries=tries, stdout=stdout, elapsed=round(time.monotonic() - start, 1))
-        wrong = problems(params, rc, stdout)
         if not wrong:
             module.exit_json(**result)
-        if time.monotonic() + params["interval"] > deadline:
-            message = (
-                f"{params['what']} not reached within {params['timeout']}s (last check exit status {rc}, "
-                f"output: {stdout.strip()[-2000:] or '(none)'})."
-            )
-            if params["metrics"]:
-                message = (
-                    f"{params['what']} not reached within {params['timeout']}s;"
-                    " by the metrics at the last try:\n" + "\n".join(f"- {w}" for w in wrong)
-                )
-            elif params["quorum"] and rc == 0:
-                message += "\nQuorum problems at the last try:\n" + "\n".join(f"- {w}" for w in wrong)
-            fail(module, message, result)
-        time.sleep(params["interval"])
+        pause = PORT_RETRY if refused else params["interval"]
+        if time.monotonic() + pause > deadline:
+            fail(module, timeout_message(params, rc, stdout, wrong, refused, tries), result)
+        time.sleep(pause)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ gate at once (with the journal), instead of the gate waiting out its timeout."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,71 @@ def test_a_crash_loop_fails_the_gate_at_the_next_poll_with_the_journal(monkeypat
         " while waiting for broker 1 registered again."
     )
     assert "Last lines of journalctl -u kafka.service:\nlog.retention.hours: not-a-number" in result["msg"]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_gate(args: dict, capsys) -> dict:
+    with patch_module_args({"what": "broker 1 registered", **args}), pytest.raises(SystemExit):
+        gate.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_check_waits_for_its_port_and_runs_once_the_port_accepts(monkeypatch, capsys):
+    """No check (a JVM) is started while the starting broker's listener refuses connections."""
+    port = free_port()
+    checks: list[float] = []
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def listen_later() -> None:
+        time.sleep(0.7)
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        opened.append(time.monotonic())
+
+    def fake_check(check, timeout):
+        checks.append(time.monotonic())
+        return 0, "127.0.0.1:9092 (id: 1 rack: a) -> (...)"
+
+    opened: list[float] = []
+    monkeypatch.setattr(gate, "run_check", fake_check)
+    thread = threading.Thread(target=listen_later)
+    thread.start()
+    try:
+        result = run_gate(
+            {"check": "api-versions", "pattern": r"\(id: 1 rack", "port": f"127.0.0.1:{port}"}, capsys
+        )
+    finally:
+        thread.join()
+        listener.close()
+    assert result.get("failed") is not True, result
+    assert result["tries"] == 1 and len(checks) == 1
+    assert checks[0] >= opened[0]  # the check ran only after the port accepted
+    assert result["elapsed"] < 1.5  # retried every 0.2 s, not every `interval` (1 s)
+
+
+def test_a_port_that_never_accepts_fails_the_gate_naming_it(monkeypatch, capsys):
+    port = free_port()
+    checks: list[str] = []
+    monkeypatch.setattr(gate, "run_check", lambda check, timeout: checks.append(check) or (0, ""))
+    result = run_gate({"check": "api-versions", "port": f"127.0.0.1:{port}", "timeout": 1}, capsys)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        f"broker 1 registered not reached within 1s: at the last try 127.0.0.1:{port} does not accept"
+        " connections (the check ran 0 times)."
+    )
+    assert checks == []
+
+
+def test_a_port_goes_with_a_check_only(capsys):
+    result = run_gate(
+        {"metrics": [{"name": "n1", "url": "http://127.0.0.1:1/metrics"}], "port": "127.0.0.1:1"}, capsys
+    )
+    assert result["failed"] is True
+    assert "mutually exclusive" in result["msg"]
