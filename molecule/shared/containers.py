@@ -18,16 +18,16 @@ from lab.nodes import SYSTEMD_FLAGS, container_state
 from lab.util import LabError, run
 
 
-def start(spec: str) -> str:
+def start(spec: str) -> None:
     name, _, image = spec.partition("=")
     if not name or not image:
         raise LabError(f"{spec!r}: expected NAME=IMAGE")
     run(["docker", "run", "-d", "--name", name, "--hostname", name, "--label", "owner=molecule",
          *SYSTEMD_FLAGS, image, "/sbin/init"])  # fmt: skip
-    return name
 
 
 def remove(name: str) -> str | None:
+    """The name when the container existed and is removed, None when there was none."""
     if container_state(name) is None:
         return None
     run(["docker", "rm", "-f", name])
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
         futures = [pool.submit(action, item) for item in argv[1:]]
     failures = [str(f.exception()) for f in futures if f.exception() is not None]
     for name in (f.result() for f in futures if f.exception() is None):
-        if name and action is remove:
+        if name:
             print(name)
     for failure in failures:
         print(failure, file=sys.stderr)

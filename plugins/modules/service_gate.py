@@ -347,7 +347,7 @@ def main() -> None:
                 fail(module, f"{unit} {why} while waiting for {params['what']}.", result)
         refused = refusing(params, deadline)
         if refused:
-            rc, stdout, wrong = 1, stdout, [refused]
+            rc, wrong = 1, [refused]
         else:
             rc, stdout = (
                 run_metrics(params["metrics"], deadline - time.monotonic())
