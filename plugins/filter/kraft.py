@@ -30,9 +30,11 @@ description:
   - C(kraft_directory_id(cluster_id, node_id)) a Kafka Uuid (22 characters of URL-safe base64) derived from
     the cluster id and the node id, for the metadata directory of a controller of a dynamic quorum.
   - C(meta_properties(text)) the keys of a C(meta.properties) file, as a dict (comments dropped).
-  - C(stored_cluster_ids(probes)) from C({host: {path: content or None}}) (kafka_aws.kafka.host_state's
+  - >-
+    C(stored_cluster_ids(probes)) from C({host: {path: content or None}}) (kafka_aws.kafka.host_state's
     C(files) per host), C({cluster id: [host, ...]}) for every C(meta.properties) that holds a cluster.id.
-  - C(unformatted(files)) the paths of C({path: content or None}) whose C(meta.properties) is missing.
+  - >-
+    C(unformatted(files)) the paths of C({path: content or None}) whose C(meta.properties) is missing.
 """
 
 # Kafka's Uuid string form: 16 bytes in URL-safe base64 without padding.

@@ -15,7 +15,8 @@ description:
   - C(kafka_release_of(text)) the Kafka version of the first release directory named in C(text), a path
     or a process's command line (C(/opt/kafka_2.13-3.9.2), or
     C(java -cp /opt/kafka_2.13-3.9.2/bin/../libs/a.jar), gives C(3.9.2)); empty when it names no release.
-  - C(upgrade_problems(running, target)) from C({host: version running, empty when none}) and the target
+  - >-
+    C(upgrade_problems(running, target)) from C({host: version running, empty when none}) and the target
     version, one message per refused step - a node that runs no Kafka (start or deploy it first), a downgrade,
     a skipped major line, or Kafka 4 from a release older than 3.3 (upgrade to 3.9 first). Empty when the
     upgrade may go ahead.

@@ -9,7 +9,8 @@ description:
   - Scrapes each Kafka node's and ZooKeeper member's Prometheus JMX exporter agent (kafka_metrics_port,
     zookeeper_metrics_port) once, from the host it runs on, and reports one row per node and the
     problems found. Fails when there is any, unless O(fail_on_problems=false).
-  - Kafka is healthy when every node answers, every broker runs (C(BrokerState) 3), no partition is
+  - >-
+    Kafka is healthy when every node answers, every broker runs (C(BrokerState) 3), no partition is
     under-replicated, under min ISR or offline, and one controller is active (at most one among the KRaft
     controllers and at most one among the other nodes: part-way through a migration to KRaft each side
     has one until the KRaft controller takes over). ZooKeeper is

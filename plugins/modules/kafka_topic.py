@@ -73,7 +73,8 @@ options:
     type: path
   client_config:
     description:
-      - Further AdminClient properties (O(client=admin) only), applied over those of O(command_config). Never
+      - >-
+        Further AdminClient properties (O(client=admin) only), applied over those of O(command_config). Never
         shown in the module's output: the values of C(sasl.password) and other secret keys are masked.
     type: dict
     default: {}

@@ -28,7 +28,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 ansible_facts:
-  description: distribution, distribution_version, distribution_major_version, distribution_release,
+  description: >-
+    distribution, distribution_version, distribution_major_version, distribution_release,
     os_family, memtotal_mb, and kafka_aws_java ({java_home, java_major_version, source}: empty, 0 and
     none without a java on PATH).
   type: dict

@@ -30,7 +30,8 @@ options:
       - Instead of O(check), scrape each Kafka node's Prometheus JMX exporter agent (one HTTP request
         per node and try, no JVM started) and pass only when the cluster is healthy by its metrics
         ("more exact" than the tools, and much faster on a busy host).
-      - Healthy means every required node answers; every broker's C(BrokerState) is 3 (running: in
+      - >-
+        Healthy means every required node answers; every broker's C(BrokerState) is 3 (running: in
         KRaft, registered and unfenced); no partition under-replicated or under min ISR (summed over
         the brokers, each reporting those it leads); no offline partition; one active controller (at most
         one among the KRaft controllers and at most one among the other nodes, counted over the nodes

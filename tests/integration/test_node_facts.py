@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.ansible_run import load_collections, module_result
+from tests.ansible_run import ansible_tool, load_collections, module_result
 
 load_collections()
 
@@ -115,3 +117,55 @@ def test_node_facts_read_the_same_java_in_the_same_round_trip(tmp_path):
     found = module_result("kafka_aws.kafka.node_facts", env={"PATH": str(tmp_path / "path")})["ansible_facts"]
     assert found["kafka_aws_java"] == {"java_home": str(home), "java_major_version": 21, "source": "release"}
     assert not (home / "bin" / "started").exists()
+
+
+WAIT_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - {name: done, command: sleep 1, async: 60, poll: 0, register: done}
+    - {name: broken, command: "sh -c 'sleep 1; exit 3'", async: 60, poll: 0, register: broken}
+    - {name: slow, command: sleep 20, async: 60, poll: 0, register: slow}
+    - name: wait done
+      kafka_aws.kafka.java_facts: {job: "{{ done.ansible_job_id }}", async_dir: "{{ async_dir }}"}
+    - name: wait broken
+      kafka_aws.kafka.java_facts: {job: "{{ broken.ansible_job_id }}", async_dir: "{{ async_dir }}"}
+      ignore_errors: true
+    - name: wait slow
+      kafka_aws.kafka.java_facts: {job: "{{ slow.ansible_job_id }}", async_dir: "{{ async_dir }}", timeout: 1}
+      ignore_errors: true
+    - name: wait gone
+      kafka_aws.kafka.java_facts: {job: "{{ done.ansible_job_id }}", async_dir: "{{ async_dir }}"}
+      ignore_errors: true
+"""
+
+
+def test_java_facts_waits_for_a_background_job_in_the_same_run(tmp_path):
+    """With `job`, java_facts returns once the job ended, with its change and the facts; a failed job fails
+    with the job's message, one still running past `timeout` fails saying so, a job already collected too."""
+    (tmp_path / "play.yml").write_text(WAIT_PLAY)
+    jobs = tmp_path / "async"
+    env = {"ANSIBLE_ASYNC_DIR": str(jobs), "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"}
+    run = ansible_tool(
+        "ansible-playbook",
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "-e",
+        f"ansible_python_interpreter={sys.executable}",
+        "-e",
+        f"async_dir={jobs}",
+        str(tmp_path / "play.yml"),
+        env=env | {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"},
+    )
+    results = {
+        t["task"]["name"]: t["hosts"]["localhost"] for t in json.loads(run.stdout)["plays"][0]["tasks"]
+    }
+    done = results["wait done"]
+    assert done["changed"] is True and done["java_home"] is not None and "failed" not in done
+    assert not (jobs / results["done"]["ansible_job_id"]).exists()  # collected: its result file is removed
+    assert results["wait broken"]["failed"] and "non-zero return code" in results["wait broken"]["msg"]
+    assert results["wait broken"]["job_result"]["rc"] == 3
+    assert results["wait slow"]["failed"] and "did not end within 1s" in results["wait slow"]["msg"]
+    assert results["wait gone"]["failed"] and "no background job writes" in results["wait gone"]["msg"]
