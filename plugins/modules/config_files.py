@@ -18,7 +18,9 @@ description:
     owner, group or mode differ is fixed in place. Both count as changes.
   - Folders are handled first, in the order given, then files, in the order given.
   - Everything is validated before anything is changed; an unknown owner or group, a bad mode or a
-    relative path fails with a message naming the folder or file.
+    relative path fails with a message naming the folder or file. In check mode an unknown owner or
+    group is one an earlier task of the run would have created (its creation only simulated), so the
+    folder or file is reported as changed instead.
   - The rendered contents are never returned in the result; files marked O(files[].secret) show only a
     placeholder in diff mode.
 version_added: "0.2.0"
@@ -98,7 +100,7 @@ attributes:
   check_mode:
     support: full
     details: Reports exactly what would change; folders that do not exist yet are reported as created,
-      and the files inside them as well.
+      and the files inside them as well, also with an owner or group the host does not have yet.
   diff_mode:
     support: full
     details: A unified diff per changed file (a placeholder for secret files) and the old and new owner,
@@ -272,41 +274,40 @@ class Outcome:
         }
 
 
-def resolve_user(name: str | None) -> int | None:
+# In check mode an owner or group that does not exist yet is one the run would create first (the role's
+# user task, itself only simulated): the entry then differs from whatever is on the host, and is reported
+# as a change instead of refused. No real id is negative, and check mode changes no owner.
+NOT_YET_CREATED = -2
+
+
+def resolve_id(kind: str, name: str | None, lookup: Callable[[str], int], check_mode: bool) -> int | None:
     if name is None:
         return None
     if name.isdigit():
         return int(name)
     try:
-        return pwd.getpwnam(name).pw_uid
+        return lookup(name)
     except KeyError:
-        raise ConfigError(f"owner {name!r} does not exist on this host") from None
+        if check_mode:
+            return NOT_YET_CREATED
+        raise ConfigError(f"{kind} {name!r} does not exist on this host") from None
 
 
-def resolve_group(name: str | None) -> int | None:
-    if name is None:
-        return None
-    if name.isdigit():
-        return int(name)
-    try:
-        return grp.getgrnam(name).gr_gid
-    except KeyError:
-        raise ConfigError(f"group {name!r} does not exist on this host") from None
-
-
-def make_entry(label: str, path: str, spec: dict[str, Any]) -> Entry:
+def make_entry(label: str, path: str, spec: dict[str, Any], check_mode: bool) -> Entry:
     if not os.path.isabs(path):
         raise ConfigError("the path must be absolute")
     try:
         mode = parse_mode(spec["mode"])
     except ValueError as error:
         raise ConfigError(str(error)) from None
-    return Entry(label, path, mode, resolve_user(spec["owner"]), resolve_group(spec["group"]))
+    uid = resolve_id("owner", spec["owner"], lambda name: pwd.getpwnam(name).pw_uid, check_mode)
+    gid = resolve_id("group", spec["group"], lambda name: grp.getgrnam(name).gr_gid, check_mode)
+    return Entry(label, path, mode, uid, gid)
 
 
-def file_entry(index: int, spec: dict[str, Any]) -> Entry:
+def file_entry(index: int, spec: dict[str, Any], check_mode: bool) -> Entry:
     label = f"files[{index}] {spec['dest']}"
-    entry = make_entry(label, spec["dest"], spec)
+    entry = make_entry(label, spec["dest"], spec, check_mode)
     if spec["content"] is None:
         raise ConfigError("no content (src is rendered by the action plugin; call the module by its FQCN)")
     entry.data = spec["content"].encode("utf-8", errors="surrogateescape")
@@ -314,22 +315,22 @@ def file_entry(index: int, spec: dict[str, Any]) -> Entry:
     return entry
 
 
-def directory_entry(index: int, spec: dict[str, Any]) -> Entry:
-    return make_entry(f"directories[{index}] {spec['path']}", spec["path"], spec)
+def directory_entry(index: int, spec: dict[str, Any], check_mode: bool) -> Entry:
+    return make_entry(f"directories[{index}] {spec['path']}", spec["path"], spec, check_mode)
 
 
 def collect(
     kind: str,
     key: str,
-    build: Callable[[int, dict[str, Any]], Entry],
-    params: dict[str, Any],
+    build: Callable[[int, dict[str, Any], bool], Entry],
+    module: AnsibleModule,
     errors: list[str],
 ) -> list[Entry]:
     """Build every entry of one kind, gathering every error (each naming its entry) before any change."""
     entries = []
-    for index, spec in enumerate(params[kind]):
+    for index, spec in enumerate(module.params[kind]):
         try:
-            entries.append(build(index, spec))
+            entries.append(build(index, spec, module.check_mode))
         except ConfigError as error:
             errors.append(f"{kind}[{index}] {spec[key]}: {error}")
     return entries
@@ -521,8 +522,8 @@ def main() -> None:
     keep_only_secrets_masked(module)
     invocation = {"module_args": without_contents(module.params)}
     errors: list[str] = []
-    directories = collect("directories", "path", directory_entry, module.params, errors)
-    files = collect("files", "dest", file_entry, module.params, errors)
+    directories = collect("directories", "path", directory_entry, module, errors)
+    files = collect("files", "dest", file_entry, module, errors)
     errors += duplicates(directories) + duplicates(files)
     if errors:
         module.fail_json(

@@ -116,7 +116,6 @@ after:
 """
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
@@ -133,6 +132,7 @@ from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_features imp
     unreached,
     upgrade_arguments,
 )
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.tool_calls import run_tools
 
 TOOL = "kafka-features.sh"
 # Brokers apply a finalized level from the metadata log a moment after the controller commits it.
@@ -157,15 +157,9 @@ class Features:
             self.prefix += ["--command-config", params["command_config"]]
         self.names: dict[str, int] = {}  # metadata.version name -> level, as version-mapping gave it
 
-    def execute(self, arguments: list[str]) -> tuple[int, str, str]:
-        return self.module.run_command(
-            [*self.prefix, *arguments], environ_update={"KAFKA_HEAP_OPTS": "-Xmx256m"}
-        )
-
     def run_all(self, calls: list[list[str]]) -> list[str]:
         """Run independent calls at once (each starts a JVM); fail on the first error, in call order."""
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            results = list(pool.map(self.execute, calls))
+        results = run_tools(self.module, [[*self.prefix, *arguments] for arguments in calls])
         for index, (rc, out, err) in enumerate(results):  # no zip(strict=): hosts may run Python 3.9
             if rc != 0:
                 self.fail(calls[index], f"failed ({rc}): {tool_error(out, err)}", stdout=out, stderr=err)

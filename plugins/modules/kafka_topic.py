@@ -135,7 +135,6 @@ topics:
 """
 
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -157,6 +156,7 @@ from ansible_collections.kafka_aws.kafka.plugins.module_utils.kafka_topics impor
     plan,
     validate,
 )
+from ansible_collections.kafka_aws.kafka.plugins.module_utils.tool_calls import run_tools
 
 
 class Kafka:
@@ -174,17 +174,13 @@ class Kafka:
             cmd += ["--command-config", self.command_config]
         return cmd
 
-    def execute(self, cmd: list[str]) -> tuple[int, str, str]:
-        return self.module.run_command(cmd, environ_update={"KAFKA_HEAP_OPTS": "-Xmx256m"})
-
     def run(self, tool: str, *args: str) -> str:
         return self.run_all([(tool, *args)])[0]
 
     def run_all(self, calls: list[tuple[str, ...]]) -> list[str]:
         """Run independent tool calls at once (each is a JVM start-up); fail on the first error."""
         commands = [self.command(*call) for call in calls]
-        with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-            results = list(pool.map(self.execute, commands))
+        results = run_tools(self.module, commands)
         for index, (rc, out, err) in enumerate(results):  # no zip(strict=): hosts may run Python 3.9
             cmd = commands[index]
             if rc != 0:

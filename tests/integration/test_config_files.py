@@ -344,6 +344,28 @@ def test_an_unknown_owner_fails_on_the_host_naming_the_file_and_changes_nothing(
     assert not (project / "out").exists()
 
 
+def test_check_mode_reports_a_change_for_an_owner_an_earlier_task_would_create(project: Path) -> None:
+    """In check mode the role's user task only pretends: its user and group are missing, yet not an error."""
+    out = project / "out"
+    run(project)
+    before = snapshot(out)
+    task = config_task()
+    module = task["kafka_aws.kafka.config_files"]
+    module["directories"][1]["group"] = "no-such-group-kafka-aws"
+    module["files"][1]["owner"] = "no-such-user-kafka-aws"
+    module["directories"].append({"path": f"{out}/new", "owner": "no-such-user-kafka-aws", "mode": "0750"})
+    write_project(project, [task])
+    checked = task_result(run(project, "--check"))
+    assert snapshot(out) == before, "check mode changed something"
+    assert checked["changed"] is True and not checked.get("failed")
+    assert [d["reason"] for d in checked["directories"]] == [None, "attributes", "created"]
+    assert [f["reason"] for f in checked["files"]] == [None, "attributes", None]
+    assert checked["changed_files"] == [f"{out}/myid"]
+    refused = task_result(run(project, check=False))
+    assert refused["failed"] is True and "'no-such-group-kafka-aws' does not exist" in refused["msg"]
+    assert snapshot(out) == before, "a refused run changed something"
+
+
 def test_a_file_whose_folder_is_missing_fails_naming_it(project: Path) -> None:
     task = config_task()
     task["kafka_aws.kafka.config_files"]["directories"] = []
