@@ -60,7 +60,7 @@ integration: prepare
 # The scenarios run through tools/molecule_lanes.py: each scenario's log goes to .cache/logs, and a
 # failed scenario's log tail and a digest of what failed come last. LANES lists lanes separated by
 # spaces, the scenarios of a lane by commas; lanes run at once. On two cores one lane (measured
-# 2026-11-29): two lanes made each scenario 1.3-1.7 times slower for about 7% less wall time, and under
+# 2026-11-29): two lanes made each scenario 1.3-2.0 times slower for about 7% less wall time, and under
 # that load the migration test once met a Kafka 3.9 fault (KAFKA-20839, see the README's migration
 # section); on a larger machine try LANES="cluster,default kraft,topics,zookeeper".
 # `make molecule SCENARIOS="kraft topics"` runs the named ones in one lane.
