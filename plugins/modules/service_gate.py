@@ -16,6 +16,8 @@ description:
   - When the check does not pass within O(timeout) seconds the module fails with the check's last output
     (and the journal's last lines when O(service) is set; with O(quorum), what was wrong with the quorum
     at the last try).
+  - When the journal's lines show a known fault of Kafka's own (KAFKA-20839, a migration's new controllers
+    exiting at their activation), the message ends with what to do about it.
   - Never changes anything; the result is C(changed=false).
 version_added: "0.2.0"
 author: kafka-aws
@@ -288,11 +290,30 @@ def timeout_message(
     return message
 
 
+# Faults of Kafka itself that a line of the journal identifies, each with what to do about it: a failed
+# gate's message gives the hint after the journal's lines.
+KNOWN_FAULTS = (
+    (
+        re.compile(r"Should not have ZK migrations enabled on a cluster running metadata\.version 3\.0-IV1"),
+        "This is Kafka 3.9's fault KAFKA-20839: the new controllers' first leader lost its leadership "
+        "before it wrote the metadata version, and every later leader exits. The controllers hold no "
+        "metadata yet: run playbooks/rollback_migration.yml (it moves their storage aside), then "
+        "playbooks/migrate_to_kraft.yml again, which formats them afresh.",
+    ),
+)
+
+
+def fault_hints(journal: str) -> list[str]:
+    """What to do about each known fault of Kafka's that the journal shows."""
+    return [hint for pattern, hint in KNOWN_FAULTS if pattern.search(journal)]
+
+
 def fail(module: AnsibleModule, message: str, result: dict[str, Any]) -> None:
     unit = module.params["service"]
     if unit:
         tail = journal_tail(module, unit, module.params["journal_lines"])
         message += f"\nLast lines of journalctl -u {unit}:\n{tail}"
+        message += "".join(f"\n{hint}" for hint in fault_hints(tail))
     module.fail_json(msg=message, **result)
 
 

@@ -145,3 +145,39 @@ def test_a_port_goes_with_a_check_only(capsys):
     )
     assert result["failed"] is True
     assert "mutually exclusive" in result["msg"]
+
+
+KAFKA_20839 = (
+    "[QuorumController id=5] Becoming the active controller at epoch 9, next write offset 2.\n"
+    "ERROR Encountered fatal fault: exception while completing controller activation\n"
+    "java.lang.RuntimeException: Should not have ZK migrations enabled on a cluster running metadata.version"
+    " 3.0-IV1\n"
+    "kafka.service: Main process exited, code=exited, status=1/FAILURE"
+)
+
+
+@pytest.mark.parametrize(
+    ("journal", "hinted"),
+    [(KAFKA_20839, True), ("log.retention.hours: not-a-number", False)],
+    ids=["kafka-20839", "another fault"],
+)
+def test_a_known_kafka_fault_in_the_journal_ends_the_message_with_the_way_out(
+    monkeypatch, capsys, journal, hinted
+):
+    monkeypatch.setattr(gate, "unit_state", lambda module, unit: {**RUNNING, "ActiveState": "failed"})
+    monkeypatch.setattr(gate, "journal_tail", lambda module, unit, lines: journal)
+    monkeypatch.setattr(gate, "run_check", lambda check, timeout: (1, ""))
+    monkeypatch.setattr(gate.time, "sleep", lambda seconds: None)
+    args = {"check": "kafka-metadata-quorum.sh describe --replication", "service": "kafka.service"}
+    result = run_gate({**args, "timeout": 600, "interval": 0, "what": "one active controller"}, capsys)
+    assert result["failed"] is True
+    message = result["msg"]
+    assert message.startswith("kafka.service failed")
+    assert f"Last lines of journalctl -u kafka.service:\n{journal}" in message
+    hint = "\nThis is Kafka 3.9's fault KAFKA-20839:"
+    assert (hint in message) is hinted
+    if hinted:
+        assert message.endswith(
+            "run playbooks/rollback_migration.yml (it moves their storage aside), then "
+            "playbooks/migrate_to_kraft.yml again, which formats them afresh."
+        )
