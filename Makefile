@@ -36,7 +36,7 @@ test: venv
 	lab prepare > .cache/logs/prepare.log 2>&1 & prep=$$!; \
 	$(MAKE) --no-print-directory lint > .cache/logs/lint.log 2>&1 & lint=$$!; status=0; \
 	$(MAKE) --no-print-directory unit || status=$$?; \
-	if wait $$lint; then cat .cache/logs/lint.log; else status=1; echo "lint failed:"; cat .cache/logs/lint.log; fi; \
+	wait $$lint || { status=1; echo "lint failed:"; }; cat .cache/logs/lint.log; \
 	if ! wait $$prep; then echo "lab prepare failed:"; tail -50 .cache/logs/prepare.log; exit 1; fi; \
 	cat .cache/logs/prepare.log; exit $$status
 	$(MAKE) --no-print-directory integration molecule
