@@ -280,6 +280,70 @@ def restart_due(
     return [host for host in order if host in playing and hostvars[host].get(fact)]
 
 
+def _nested(path: str, other: str) -> bool:
+    """`path` is `other` or lies inside it (or the other way round)."""
+    a, b = path.rstrip("/") + "/", other.rstrip("/") + "/"
+    return a.startswith(b) or b.startswith(a)
+
+
+def colocation_problems(
+    host: str,
+    use: Mapping[str, Any],
+    owner: str,
+    groups: Mapping[str, Iterable[str]],
+    hostvars: Mapping[str, Any],
+) -> list[str]:
+    """What is wrong with `host`, a KRaft controller run as a second process on `owner`'s instance
+    (kafka_colocated_with): `owner` must be a broker of the inventory that is no controller and no second
+    process itself, `host` a controller that is no broker and the only one on that instance, at the same
+    address; and the two may share no unit, folder or port. `use` is each Kafka host's {unit, address, paths:
+    {variable: [path]}, ports: {what: port}} (the kafka role's validate step sets it as the fact
+    `_kafka_machine_use`); the folders and ports are compared when `owner` is in the run."""
+    brokers, controllers = set(groups.get("broker", [])), set(groups.get("controller", []))
+    where = f"kafka on {host}: kafka_colocated_with={owner}"
+    if owner not in hostvars or owner not in brokers:
+        return [f"{where} must name a broker of the inventory (the instance the controller shares)"]
+    problems = []
+    if host in brokers or host not in controllers:
+        problems.append(
+            f"{where}: only a controller runs as a second process; keep {host} in group controller only"
+        )
+    if owner in controllers or hostvars[owner].get("kafka_colocated_with"):
+        problems.append(f"{where}: {owner} is itself a controller; co-locate with a broker-only host")
+    twins = sorted(h for h in controllers if h != host and hostvars[h].get("kafka_colocated_with") == owner)
+    if twins:
+        problems.append(f"{where}: {', '.join(twins)} already runs there; give each its own broker")
+    theirs = hostvars[owner].get("_kafka_machine_use")
+    if theirs is None:
+        return problems
+    return problems + _shared_resources(where, use, owner, theirs)
+
+
+def _shared_resources(where: str, use: Mapping[str, Any], owner: str, theirs: Mapping[str, Any]) -> list[str]:
+    """The address, unit, folders and ports two processes on one instance would share."""
+    problems = []
+    if str(use["address"]) != str(theirs["address"]):
+        problems.append(
+            f"{where}: its kafka_host_address {use['address']} is not {owner}'s ({theirs['address']}); "
+            "a second process binds the instance's own address"
+        )
+    if use["unit"] == theirs["unit"]:
+        problems.append(f"{where}: both would run as {use['unit']}.service")
+    for variable, paths in use["paths"].items():
+        for path in paths:
+            clash = [f"{name} {other}" for name, others in theirs["paths"].items() for other in others]
+            clash = [item for item in clash if _nested(path, item.split(" ", 1)[1])]
+            if clash:
+                problems.append(
+                    f"{where}: {variable} {path} overlaps {owner}'s {', '.join(clash)}; give it its own"
+                )
+    ports = {int(v): k for k, v in theirs["ports"].items() if int(v) > 0}
+    for what, port in use["ports"].items():
+        if int(port) in ports:
+            problems.append(f"{where}: {what} {port} is also {owner}'s {ports[int(port)]}; pick another port")
+    return problems
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -298,4 +362,5 @@ class FilterModule:
             "metrics_port_problems": metrics_port_problems,
             "metrics_endpoints": metrics_endpoints,
             "restart_due": restart_due,
+            "colocation_problems": colocation_problems,
         }

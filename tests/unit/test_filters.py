@@ -266,3 +266,102 @@ def test_path_prefixes_lists_every_znode_down_to_the_path():
     assert cluster.path_prefixes("/kafka/lab") == ["/kafka", "/kafka/lab"]
     assert cluster.path_prefixes("/kafka/") == ["/kafka"]
     assert cluster.path_prefixes("/") == []
+
+
+def machine_use(address: str, unit: str, folder: str, ports: dict[str, int]) -> dict:
+    paths = {"kafka_conf_dir": [f"/etc/{folder}"], "kafka_log_dirs": [f"/var/lib/{folder}/data"]}
+    return {"address": address, "unit": unit, "paths": paths, "ports": ports}
+
+
+BROKER_USE = machine_use("10.0.0.1", "kafka", "kafka", {"listener CLIENT": 9092, "kafka_metrics_port": 7071})
+TWIN_USE = machine_use(
+    "10.0.0.1",
+    "kafka-controller",
+    "kafka-controller",
+    {"kafka_controller_listener port": 9093, "kafka_metrics_port": 7073},
+)
+COLOCATED_GROUPS = {"broker": ["b1", "b2"], "controller": ["c1", "c2"]}
+
+
+def colocated_hostvars(**changes: dict) -> dict:
+    hostvars = {
+        "b1": {"_kafka_machine_use": BROKER_USE},
+        "b2": {},
+        "c1": {"kafka_colocated_with": "b1", "_kafka_machine_use": TWIN_USE},
+        "c2": {"kafka_colocated_with": "b2"},
+    }
+    for host, values in changes.items():
+        hostvars[host] = hostvars[host] | values
+    return hostvars
+
+
+def test_a_controller_beside_a_broker_shares_only_the_address():
+    assert cluster.colocation_problems("c1", TWIN_USE, "b1", COLOCATED_GROUPS, colocated_hostvars()) == []
+    # the broker's host not in the run: its folders and ports are not known, the rest is checked
+    assert cluster.colocation_problems("c2", TWIN_USE, "b2", COLOCATED_GROUPS, colocated_hostvars()) == []
+
+
+@pytest.mark.parametrize(
+    ("use", "owner", "groups", "changes", "message"),
+    [
+        (TWIN_USE, "c2", COLOCATED_GROUPS, {}, "kafka_colocated_with=c2 must name a broker of the inventory"),
+        (
+            TWIN_USE,
+            "b1",
+            {"broker": ["b1", "b2", "c1"], "controller": ["c1", "c2"]},
+            {},
+            "keep c1 in group controller only",
+        ),
+        (
+            TWIN_USE,
+            "b1",
+            {"broker": ["b1", "b2"], "controller": ["b1", "c1"]},
+            {},
+            "b1 is itself a controller",
+        ),
+        (TWIN_USE, "b1", COLOCATED_GROUPS, {"c2": {"kafka_colocated_with": "b1"}}, "c2 already runs there"),
+        (
+            machine_use("10.0.0.2", "kafka-controller", "kafka-controller", {}),
+            "b1",
+            COLOCATED_GROUPS,
+            {},
+            "its kafka_host_address 10.0.0.2 is not b1's (10.0.0.1)",
+        ),
+        (
+            machine_use("10.0.0.1", "kafka", "kafka-controller", {}),
+            "b1",
+            COLOCATED_GROUPS,
+            {},
+            "both would run as kafka.service",
+        ),
+        (
+            machine_use("10.0.0.1", "kafka-controller", "kafka", {}),
+            "b1",
+            COLOCATED_GROUPS,
+            {},
+            "kafka_conf_dir /etc/kafka overlaps b1's kafka_conf_dir /etc/kafka",
+        ),
+        (
+            machine_use(
+                "10.0.0.1", "kafka-controller", "kafka-controller", {"kafka_controller_listener port": 9092}
+            ),
+            "b1",
+            COLOCATED_GROUPS,
+            {},
+            "kafka_controller_listener port 9092 is also b1's listener CLIENT",
+        ),
+    ],
+    ids=[
+        "owner not a broker",
+        "twin a broker",
+        "owner a controller",
+        "two twins",
+        "other address",
+        "same unit",
+        "same folder",
+        "same port",
+    ],
+)
+def test_a_controller_beside_a_broker_is_refused(use, owner, groups, changes, message):
+    problems = cluster.colocation_problems("c1", use, owner, groups, colocated_hostvars(**changes))
+    assert any(message in problem for problem in problems), problems

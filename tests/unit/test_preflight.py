@@ -55,7 +55,7 @@ MIGRATION["n4"] = {"kafka_host_address": "127.0.0.4", "kafka_node_id": 4}
 def inventory(tmp_path: Path, change, base: dict = GOOD) -> Path:
     data = copy.deepcopy(base)
     change(data)
-    hosts = {name: data.pop(name) for name in ("n1", "n2", "n3", "n4") if name in data}
+    hosts = {name: data.pop(name) for name in list(data) if name != "all"}
     for group in data["all"]["children"].values():
         for name in group["hosts"]:
             group["hosts"][name] = hosts.get(name, {})
@@ -442,4 +442,50 @@ def test_a_bad_password_is_refused_without_being_printed(tmp_path: Path):
     assert result.returncode != 0
     assert "kafka_sasl_users[0] (alice): the password holds a double quote" in " ".join(output.split())
     assert secret not in output and "Q7x" not in output
+    assert_untouched(result, path, refused=True)
+
+
+# A migration to controllers that run as second processes on the brokers' instances (n1c..n3c on n1..n3).
+COLOCATED = copy.deepcopy(MIGRATION)
+COLOCATED["all"]["children"]["controller"] = {"hosts": {f"n{i}c": None for i in (1, 2, 3)}}
+del COLOCATED["n4"]
+for _i in (1, 2, 3):
+    COLOCATED[f"n{_i}c"] = {
+        "kafka_host_address": f"127.0.0.{_i}",
+        "kafka_node_id": 10 + _i,
+        "kafka_colocated_with": f"n{_i}",
+        "kafka_metrics_port": 7073,
+    }
+
+COLOCATED_CASES = {
+    "shared metrics port": (
+        set_all("kafka_metrics_port", 7073),
+        "kafka on n1c: kafka_colocated_with=n1: kafka_metrics_port 7073 is also n1's kafka_metrics_port",
+    ),
+    "shared data folder": (
+        set_host("n2c", "kafka_log_dirs", ["/var/lib/kafka/data/controller"]),
+        "kafka_log_dirs /var/lib/kafka/data/controller overlaps n2's kafka_log_dirs /var/lib/kafka/data",
+    ),
+    "not a broker": (
+        set_host("n3c", "kafka_colocated_with", "n9"),
+        "kafka on n3c: kafka_colocated_with=n9 must name a broker of the inventory",
+    ),
+}
+
+
+def test_controllers_beside_the_brokers_pass_in_a_migration_run(tmp_path: Path):
+    path = inventory(tmp_path, lambda d: None, COLOCATED)
+    result = preflight(path, *MIGRATION_RUN)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert_untouched(result, path, refused=False)
+
+
+@pytest.mark.parametrize("case", sorted(COLOCATED_CASES))
+def test_controllers_beside_the_brokers_share_nothing_but_the_address(tmp_path: Path, case: str):
+    change, message = COLOCATED_CASES[case]
+    path = inventory(tmp_path, change, COLOCATED)
+    result = preflight(path, *MIGRATION_RUN)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert message in output, output[-3000:]
     assert_untouched(result, path, refused=True)
