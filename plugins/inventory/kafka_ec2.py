@@ -25,6 +25,14 @@ description:
     both instances (a controller's C(kafka:node-id) equal to another host's C(kafka:broker-id) included, in a
     ZooKeeper-to-KRaft migration too). The roles check the same rule (filter
     C(kafka_aws.kafka.node_id_problems))."
+  - "Controllers beside the brokers (a ZooKeeper-to-KRaft migration's controllers as second processes on
+    the brokers' instances): a broker instance that is no controller, tagged C(kafka:controller-node-id)
+    (O(controller_process_tag)), also gives the host C(<name>-controller), in groups C(controller) and
+    C(colocated_controller) (set its C(kafka_metrics_port) there), with the instance's address and EC2
+    facts, that tag's value as its C(kafka_node_id), no broker id or myid, and C(kafka_colocated_with)
+    naming the broker's host. The kafka role runs it as C(kafka-controller.service) with folders of its
+    own. The tag on an instance that is no broker, or is a controller itself, is an error naming the
+    instance and the tag."
   - "Members that are not running: instances in state C(pending), C(running), C(stopping) or C(stopped)
     are members (C(shutting-down) and C(terminated) ones never are). A member that is not running is an
     error naming it, since leaving it out would shrink the ZooKeeper ensemble and the broker list in the
@@ -157,6 +165,12 @@ options:
     description: Tag key holding a KRaft node id (controllers; a broker tagged with it needs no broker id).
     type: str
     default: "kafka:node-id"
+  controller_process_tag:
+    description:
+      - Tag key holding the node id of a KRaft controller that runs as a second process on a broker's instance
+        (see the description).
+    type: str
+    default: "kafka:controller-node-id"
   derive_missing_ids:
     description:
       - A missing id tag is an error unless this is true. Derived ids depend only on the host's own private
@@ -258,6 +272,9 @@ NAMES = (NAME, "kafka_ec2")  # what an inventory file's `plugin` may say
 # Instance states of members: never shutting-down or terminated. Only running ones are reachable.
 MEMBER_STATES = ("pending", "running", "stopping", "stopped")
 NOT_RUNNING_GROUP = "not_running"
+# The group of the controllers that run beside a broker (option controller_process_tag); their name's suffix.
+COLOCATED_GROUP = "colocated_controller"
+COLOCATED_SUFFIX = "-controller"
 # Options that cannot change the cached host list, left out of the cache key (every other option is
 # in it, so a new option is by default): the cache's own settings, the file's plugin name, secrets
 # that rotate without changing what they see (the access key and profile stay in), and the
@@ -740,6 +757,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self, results: list[tuple[str, list[dict[str, Any]], dict[str, str]]]
     ) -> list[dict[str, Any]]:
         hosts = [self.host_entry(i, region, zones) for region, instances, zones in results for i in instances]
+        hosts += [twin for host in hosts for twin in self.colocated_controller(host)]
         self.check_cluster(hosts)
         return hosts
 
@@ -829,6 +847,34 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             "vars": host_vars,
         }
 
+    def colocated_controller(self, host: dict[str, Any]) -> list[dict[str, Any]]:
+        """The controller a broker's instance also runs (its controller_process_tag), as a host of its own."""
+        tags, tag = host["vars"]["kafka_ec2_tags"], self.get_option("controller_process_tag")
+        if tag not in tags:
+            return []
+        who = described({"InstanceId": host["vars"]["kafka_ec2_instance_id"]}, tags)
+        if "broker" not in host["roles"] or "controller" in host["roles"]:
+            raise AnsibleError(
+                f"kafka_ec2: instance {who} has tag {tag} but its roles are {', '.join(host['roles'])}: only "
+                "a broker that is no controller runs one beside it; remove the tag or give the instance "
+                f"{self.get_option('role_tag')}=broker (or zookeeper,broker)"
+            )
+        shared = {
+            k: v
+            for k, v in host["vars"].items()
+            if k not in ("kafka_broker_id", "zookeeper_myid", "kafka_node_id")
+        }
+        node_id = tag_id("kafka_node_id", tags[tag], who, tag)
+        return [
+            host
+            | {
+                "name": host["name"] + COLOCATED_SUFFIX,
+                "roles": ["controller"],
+                "groups": [COLOCATED_GROUP],
+                "vars": shared | {"kafka_node_id": node_id, "kafka_colocated_with": host["name"]},
+            }
+        ]
+
     def check_running(self, hosts: list[dict[str, Any]]) -> None:
         """Members not running are an error unless non_running_members is keep."""
         stopped = [h for h in hosts if not h["running"]]
@@ -881,9 +927,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         problems = node_id_problems(
             (
                 (
-                    "instance "
+                    (
+                        "the controller beside instance "
+                        if "kafka_colocated_with" in h["vars"]
+                        else "instance "
+                    )
                     + described(
                         {"InstanceId": h["vars"]["kafka_ec2_instance_id"]}, h["vars"]["kafka_ec2_tags"]
+                    )
+                    + (
+                        f" (tag {self.get_option('controller_process_tag')})"
+                        if "kafka_colocated_with" in h["vars"]
+                        else ""
                     ),
                     h["vars"].get("kafka_broker_id"),
                     h["vars"].get("kafka_node_id"),
@@ -925,6 +980,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             name = inventory.add_host(host["name"], group=cluster_group)
             for role in host["roles"]:
                 inventory.add_child(role, name)
+            for group in host.get("groups", []):
+                inventory.add_child(inventory.add_group(group), name)
             if host["zone"]:
                 inventory.add_child(inventory.add_group(f"zone_{sanitize(host['zone'])}"), name)
             if not host["running"]:

@@ -252,6 +252,48 @@ def test_controllers_get_node_ids(tmp_path):
     assert "kafka_broker_id" not in host_vars(manager, "prod-2")
 
 
+def test_a_broker_tagged_with_a_controller_node_id_also_runs_that_controller(tmp_path):
+    instances = [
+        launch(node(i, **{"kafka:controller-node-id": str(100 + i)}), zone="abc"[i - 1]) for i in (1, 2, 3)
+    ]
+    manager = inventory(tmp_path)
+    groups = manager.get_groups_dict()
+    twins = ["prod-1-controller", "prod-2-controller", "prod-3-controller"]
+    assert sorted(groups["controller"]) == sorted(groups["colocated_controller"]) == twins
+    assert sorted(groups["broker"]) == ["prod-1", "prod-2", "prod-3"]
+    assert "prod-2-controller" in groups["zone_us_east_1b"] and "prod-2-controller" in groups["kafka_prod"]
+    broker, twin = host_vars(manager, "prod-2"), host_vars(manager, "prod-2-controller")
+    assert twin["kafka_node_id"] == 102 and twin["kafka_colocated_with"] == "prod-2"
+    assert "kafka_broker_id" not in twin and "zookeeper_myid" not in twin and "kafka_node_id" not in broker
+    assert twin["kafka_host_address"] == broker["kafka_host_address"] == instances[1]["PrivateIpAddress"]
+    assert twin["ansible_host"] == broker["ansible_host"] and twin["kafka_rack"] == broker["kafka_rack"]
+    assert twin["kafka_ec2_instance_id"] == broker["kafka_ec2_instance_id"]
+
+
+@pytest.mark.parametrize(
+    ("roles", "value", "message"),
+    [
+        ("controller,broker", "101", "has tag kafka:controller-node-id but its roles are broker, controller"),
+        ("zookeeper", "101", "has tag kafka:controller-node-id but its roles are zookeeper"),
+        ("zookeeper,broker", "2", "the controller beside instance"),
+        ("zookeeper,broker", "07", "kafka:controller-node-id"),
+    ],
+    ids=["a controller", "no broker", "an id taken", "not canonical"],
+)
+def test_a_controller_beside_a_broker_is_checked_like_any_node(tmp_path, roles, value, message):
+    launch(
+        node(
+            1,
+            roles=roles,
+            **{"kafka:controller-node-id": value, "kafka:node-id": "1" if "controller" in roles else ""},
+        )
+    )
+    launch(node(2, roles="zookeeper,broker"))
+    launch(node(3, roles="zookeeper,broker"))
+    error = parse_error(tmp_path)
+    assert message in error, error
+
+
 NO_ZK_IDS = {"kafka:broker-id": "", "zookeeper:myid": ""}
 
 
