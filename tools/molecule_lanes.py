@@ -123,8 +123,13 @@ def main(argv: list[str]) -> int:
     failed = [outcome for outcome in outcomes if outcome.returncode != 0]
     for outcome in failed:
         print(report(outcome), flush=True)
-    say(f"{len(outcomes) - len(failed)} of {len(outcomes)} scenarios passed")
-    return 1 if failed else 0
+    # a lane whose thread died (molecule not found, say) left its scenarios without an outcome: they failed
+    ran = {outcome.scenario for outcome in outcomes}
+    unrun = [scenario for lane in lanes for scenario in lane if scenario not in ran]
+    for scenario in unrun:
+        say(f"molecule scenario {scenario}: did not run (the error is above)")
+    say(f"{len(outcomes) - len(failed)} of {len(outcomes) + len(unrun)} scenarios passed")
+    return 1 if failed or unrun else 0
 
 
 if __name__ == "__main__":

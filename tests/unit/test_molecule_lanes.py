@@ -76,3 +76,17 @@ def test_one_lane_also_streams_each_scenarios_output(fake_molecule, capsys) -> N
     assert molecule_lanes.main(["default,topics"]) == 0
     out = capsys.readouterr().out
     assert "TASK [Converge default]" in out and "TASK [Converge topics]" in out
+
+
+@pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnhandledThreadExceptionWarning"
+)  # the thread's death is the case
+def test_a_scenario_that_could_not_start_fails_the_run(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv(
+        "PATH", str(tmp_path)
+    )  # no molecule anywhere: the lane's thread dies at the first Popen
+    monkeypatch.setattr(molecule_lanes, "LOGS", tmp_path / "logs")
+    assert molecule_lanes.main(["default,topics"]) == 1
+    out = capsys.readouterr().out
+    assert "molecule scenario default: did not run" in out and "molecule scenario topics: did not run" in out
+    assert out.rstrip().endswith("0 of 2 scenarios passed")
