@@ -331,8 +331,12 @@ def _shared_resources(where: str, use: Mapping[str, Any], owner: str, theirs: Ma
         problems.append(f"{where}: both would run as {use['unit']}.service")
     for variable, paths in use["paths"].items():
         for path in paths:
-            clash = [f"{name} {other}" for name, others in theirs["paths"].items() for other in others]
-            clash = [item for item in clash if _nested(path, item.split(" ", 1)[1])]
+            clash = [
+                f"{name} {other}"
+                for name, others in theirs["paths"].items()
+                for other in others
+                if _nested(path, other)
+            ]
             if clash:
                 problems.append(
                     f"{where}: {variable} {path} overlaps {owner}'s {', '.join(clash)}; give it its own"

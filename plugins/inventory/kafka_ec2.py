@@ -927,19 +927,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         problems = node_id_problems(
             (
                 (
-                    (
-                        "the controller beside instance "
-                        if "kafka_colocated_with" in h["vars"]
-                        else "instance "
-                    )
-                    + described(
-                        {"InstanceId": h["vars"]["kafka_ec2_instance_id"]}, h["vars"]["kafka_ec2_tags"]
-                    )
-                    + (
-                        f" (tag {self.get_option('controller_process_tag')})"
-                        if "kafka_colocated_with" in h["vars"]
-                        else ""
-                    ),
+                    self.node_label(h),
                     h["vars"].get("kafka_broker_id"),
                     h["vars"].get("kafka_node_id"),
                 )
@@ -952,6 +940,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         )
         if problems:
             raise AnsibleError(f"kafka_ec2: {'; '.join(problems)}")
+
+    def node_label(self, host: dict[str, Any]) -> str:
+        """How an id message names a host: its instance, or the controller beside it and the tag."""
+        instance = described(
+            {"InstanceId": host["vars"]["kafka_ec2_instance_id"]}, host["vars"]["kafka_ec2_tags"]
+        )
+        if "kafka_colocated_with" not in host["vars"]:
+            return f"instance {instance}"
+        return f"the controller beside instance {instance} (tag {self.get_option('controller_process_tag')})"
 
     @staticmethod
     def check_unique(hosts: list[dict[str, Any]], key: Any, what: str, tag: str) -> None:

@@ -412,39 +412,6 @@ MIGRATION_CASES = {
 }
 
 
-def test_a_migration_inventory_passes_in_a_migration_run(tmp_path: Path):
-    path = inventory(tmp_path, lambda d: None, MIGRATION)
-    result = preflight(path, *MIGRATION_RUN)
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert_untouched(result, path, refused=False)
-
-
-@pytest.mark.parametrize("case", sorted(MIGRATION_CASES))
-def test_bad_migration_input_fails_naming_the_fix(tmp_path: Path, case: str):
-    change, message = MIGRATION_CASES[case]
-    path = inventory(tmp_path, change, MIGRATION)
-    result = preflight(path, *MIGRATION_RUN)
-    output = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode != 0
-    assert message in output, output[-3000:]
-    assert_untouched(result, path, refused=True)
-
-
-def test_a_bad_password_is_refused_without_being_printed(tmp_path: Path):
-    secret = 'pa"ss-Q7x'
-    path = inventory(
-        tmp_path,
-        lambda d: d["all"]["vars"].update(kafka_sasl_users=[{"name": "alice", "password": secret}]),
-        KRAFT,
-    )
-    result = preflight(path, "-v")
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
-    assert "kafka_sasl_users[0] (alice): the password holds a double quote" in " ".join(output.split())
-    assert secret not in output and "Q7x" not in output
-    assert_untouched(result, path, refused=True)
-
-
 # A migration to controllers that run as second processes on the brokers' instances (n1c..n3c on n1..n3).
 COLOCATED = copy.deepcopy(MIGRATION)
 COLOCATED["all"]["children"]["controller"] = {"hosts": {f"n{i}c": None for i in (1, 2, 3)}}
@@ -472,20 +439,43 @@ COLOCATED_CASES = {
     ),
 }
 
+# Each case with the inventory it changes: the dedicated controller's, or the co-located controllers'.
+MIGRATION_RUN_CASES = {name: (MIGRATION, *case) for name, case in MIGRATION_CASES.items()} | {
+    f"beside the brokers, {name}": (COLOCATED, *case) for name, case in COLOCATED_CASES.items()
+}
 
-def test_controllers_beside_the_brokers_pass_in_a_migration_run(tmp_path: Path):
-    path = inventory(tmp_path, lambda d: None, COLOCATED)
+
+@pytest.mark.parametrize(
+    "base", [MIGRATION, COLOCATED], ids=["dedicated controller", "controllers beside the brokers"]
+)
+def test_a_migration_inventory_passes_in_a_migration_run(tmp_path: Path, base: dict):
+    path = inventory(tmp_path, lambda d: None, base)
     result = preflight(path, *MIGRATION_RUN)
     assert result.returncode == 0, result.stdout[-3000:]
     assert_untouched(result, path, refused=False)
 
 
-@pytest.mark.parametrize("case", sorted(COLOCATED_CASES))
-def test_controllers_beside_the_brokers_share_nothing_but_the_address(tmp_path: Path, case: str):
-    change, message = COLOCATED_CASES[case]
-    path = inventory(tmp_path, change, COLOCATED)
+@pytest.mark.parametrize("case", sorted(MIGRATION_RUN_CASES))
+def test_bad_migration_input_fails_naming_the_fix(tmp_path: Path, case: str):
+    base, change, message = MIGRATION_RUN_CASES[case]
+    path = inventory(tmp_path, change, base)
     result = preflight(path, *MIGRATION_RUN)
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0
     assert message in output, output[-3000:]
+    assert_untouched(result, path, refused=True)
+
+
+def test_a_bad_password_is_refused_without_being_printed(tmp_path: Path):
+    secret = 'pa"ss-Q7x'
+    path = inventory(
+        tmp_path,
+        lambda d: d["all"]["vars"].update(kafka_sasl_users=[{"name": "alice", "password": secret}]),
+        KRAFT,
+    )
+    result = preflight(path, "-v")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "kafka_sasl_users[0] (alice): the password holds a double quote" in " ".join(output.split())
+    assert secret not in output and "Q7x" not in output
     assert_untouched(result, path, refused=True)
