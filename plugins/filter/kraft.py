@@ -35,6 +35,10 @@ description:
     C(files) per host), C({cluster id: [host, ...]}) for every C(meta.properties) that holds a cluster.id.
   - >-
     C(unformatted(files)) the paths of C({path: content or None}) whose C(meta.properties) is missing.
+  - >-
+    C(controller_listener_problems(primary, extras, broker_listeners, combined, quorum)) what is wrong with
+    C(kafka_controller_listener) and C(kafka_controller_extra_listeners) (C(combined): the combined nodes;
+    C(quorum): static or dynamic), one message per listener naming the variable and the fix.
 """
 
 # Kafka's Uuid string form: 16 bytes in URL-safe base64 without padding.
@@ -133,6 +137,74 @@ def unformatted(files: Mapping[str, str | None]) -> list[str]:
     ]
 
 
+LISTENER_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _port(listener: Mapping[str, Any]) -> int | None:
+    """A listener's port as a number (an inventory may give it as a string), None when it is none."""
+    try:
+        return int(listener.get("port"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _listener_shape(listener: Mapping[str, Any]) -> str:
+    """What is wrong with one controller listener's name or port by itself."""
+    port = _port(listener)
+    if not LISTENER_NAME.match(str(listener.get("name", ""))) or port is None or not 1 <= port <= 65535:
+        return "the name must be upper case (A-Z, 0-9, _) and the port 1-65535."
+    return ""
+
+
+def _listener_clash(
+    listener: Mapping[str, Any],
+    taken: list[Mapping[str, Any]],
+    broker: list[Mapping[str, Any]],
+    combined: list[str],
+) -> str:
+    """What this controller listener shares with the broker listeners or the controller listeners before
+    it."""
+    name, port = listener.get("name"), _port(listener)
+    if name in [entry.get("name") for entry in broker]:
+        return (
+            f"its name {name} is also a broker listener in kafka_listeners; the controllers need a listener "
+            "of their own (brokers and clients never use it). Rename it or remove it from kafka_listeners."
+        )
+    if combined and port in [_port(entry) for entry in broker]:
+        nodes = ", ".join(combined)
+        return f"its port is also a broker listener port on the combined nodes {nodes}; pick another port."
+    if name in [entry.get("name") for entry in taken]:
+        return f"its name {name} is also kafka_controller_listener's or an earlier one's; rename it."
+    if port in [_port(entry) for entry in taken]:
+        return f"its port {port} is also kafka_controller_listener's or an earlier one's; pick another port."
+    return ""
+
+
+def controller_listener_problems(
+    primary: Mapping[str, Any],
+    extras: list[Mapping[str, Any]],
+    broker_listeners: list[Mapping[str, Any]],
+    combined: list[str],
+    quorum: str,
+) -> list[str]:
+    """What is wrong with the KRaft controller listeners (empty when nothing is): one message per listener."""
+    listeners = [primary, *extras]
+    problems = []
+    for index, listener in enumerate(listeners):
+        taken = listeners[:index]
+        problem = _listener_shape(listener) or _listener_clash(listener, taken, broker_listeners, combined)
+        label = f"kafka_controller_extra_listeners[{index - 1}]" if index else "kafka_controller_listener"
+        if problem:
+            problems.append(f"{label}={dict(listener)}: {problem}")
+    if extras and quorum != "static":
+        problems.append(
+            "kafka_controller_extra_listeners: a dynamic quorum keeps each voter's endpoints in its metadata "
+            "log, so its controller listener is not switched this way (kafka_controller_quorum: static is). "
+            "Set kafka_controller_extra_listeners: []."
+        )
+    return problems
+
+
 class FilterModule:
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -146,4 +218,5 @@ class FilterModule:
             "meta_properties": meta_properties,
             "stored_cluster_ids": stored_cluster_ids,
             "unformatted": unformatted,
+            "controller_listener_problems": controller_listener_problems,
         }

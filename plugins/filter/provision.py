@@ -32,6 +32,7 @@ def _member_ports(nodes: list[Mapping[str, Any]], ports: Mapping[str, Any]) -> l
     wanted = [listener["port"] for listener in ports["listeners"]] if "broker" in roles else []
     if "controller" in roles:
         wanted.append(ports["controller_listener"]["port"])
+        wanted += [listener["port"] for listener in ports.get("controller_extra_listeners", [])]
     if "zookeeper" in roles:
         wanted += [ports["zookeeper_client"], ports["zookeeper_peer"], ports["zookeeper_election"]]
     return sorted({int(p) for p in wanted + _metrics_ports(ports) if int(p)})
@@ -58,7 +59,7 @@ def ec2_security_rules(
     controller listener, ZooKeeper's client, peer and election ports, the metrics ports. Clients
     (access.client_cidrs, access.client_groups) reach every listener but the inter-broker one;
     monitoring sources the metrics ports; admin CIDRs SSH (22).
-    `ports`: listeners, inter_broker_listener, controller_listener, zookeeper_client, zookeeper_peer,
+    `ports`: listeners, inter_broker_listener, controller_listener, controller_extra_listeners, zookeeper_client, zookeeper_peer,
     zookeeper_election, kafka_metrics, zookeeper_metrics.
     """
     rules = [

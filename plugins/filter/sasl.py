@@ -108,10 +108,15 @@ def sasl_problems(
     authorizer: bool,
     kraft: bool,
     allow_if_no_acl: bool = False,
+    controller_extra: Iterable[Mapping[str, Any]] = (),
 ) -> list[str]:
-    """What is wrong with the SASL and authorizer settings taken together (empty when nothing is)."""
+    """What is wrong with the SASL and authorizer settings taken together (empty when nothing is).
+
+    `controller_extra`: kafka_controller_extra_listeners (a switch in progress); the authorizer needs SASL on
+    `controller_listener`, the one the brokers and the controllers reach each other on."""
     protocols = {str(entry["name"]): str(entry["protocol"]) for entry in listeners}
-    any_sasl = uses_sasl([*listeners, controller_listener]) if kraft else uses_sasl(listeners)
+    controllers = [controller_listener, *controller_extra]
+    any_sasl = uses_sasl([*listeners, *controllers]) if kraft else uses_sasl(listeners)
     problems: list[str] = []
     if any_sasl and not USER_NAME.match(admin_user or ""):
         problems.append("kafka_sasl_admin_user must be letters, digits, '.', '_', '@' or '-'")
