@@ -194,3 +194,11 @@ def test_security_rules_open_each_port_to_who_needs_it():
         {"proto": "tcp", "ports": [9092], "cidr_ip": ["10.1.0.0/16"], "rule_desc": "clients"},
         {"proto": "tcp", "ports": [9092], "group_id": "sg-9", "rule_desc": "clients"},
     ]
+
+
+def test_a_controller_listener_switch_opens_the_further_listener_to_the_members():
+    nodes = [{"roles": ["controller"], "count": 3}, {"roles": ["broker"], "count": 3}]
+    ports = {**PORTS, "controller_extra_listeners": [{"name": "CONTROLLER_SASL", "port": 9096}]}
+    rules = provision.ec2_security_rules(nodes, "c-kafka", ports, ACCESS)
+    assert rules[0]["ports"] == [7071, 9091, 9092, 9093, 9096]
+    assert [rule["ports"] for rule in rules[1:]] == [[9092], [9092]]

@@ -12,7 +12,7 @@ from tests.unit.conftest import load
 
 init_plugin_loader([str(Path(__file__).resolve().parents[2] / "collections")])
 
-from ansible_collections.kafka_aws.kafka.plugins.filter import cluster, tls  # noqa: E402
+from ansible_collections.kafka_aws.kafka.plugins.filter import cluster, kraft, tls  # noqa: E402
 
 props = load("plugins/filter/kafka_properties.py", "kafka_properties_filter")
 
@@ -365,3 +365,77 @@ def test_a_controller_beside_a_broker_shares_only_the_address():
 def test_a_controller_beside_a_broker_is_refused(use, owner, groups, changes, message):
     problems = cluster.colocation_problems("c1", use, owner, groups, colocated_hostvars(**changes))
     assert any(message in problem for problem in problems), problems
+
+
+CONTROLLER = {"name": "CONTROLLER", "port": 9093, "protocol": "PLAINTEXT"}
+BROKER_LISTENERS = [
+    {"name": "INTERNAL", "port": 9091, "protocol": "PLAINTEXT"},
+    {"name": "CLIENT", "port": 9092, "protocol": "PLAINTEXT"},
+]
+
+
+def test_a_further_controller_listener_of_its_own_passes():
+    extra = [{"name": "CONTROLLER_SASL", "port": 9096, "protocol": "SASL_SSL"}]
+    assert kraft.controller_listener_problems(CONTROLLER, extra, BROKER_LISTENERS, [], "static") == []
+    assert kraft.controller_listener_problems(CONTROLLER, [], BROKER_LISTENERS, ["n1"], "dynamic") == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "combined", "quorum", "message"),
+    [
+        (
+            {"name": "CONTROLLER", "port": 9096, "protocol": "SASL_SSL"},
+            [],
+            "static",
+            "kafka_controller_extra_listeners[0]={'name': 'CONTROLLER', 'port': 9096, "
+            "'protocol': 'SASL_SSL'}: its name CONTROLLER is also kafka_controller_listener's or an earlier "
+            "one's; rename it.",
+        ),
+        (
+            {"name": "CONTROLLER_SASL", "port": "9093", "protocol": "SASL_SSL"},
+            [],
+            "static",
+            "its port 9093 is also kafka_controller_listener's or an earlier one's; pick another port.",
+        ),
+        (
+            {"name": "CLIENT", "port": 9096, "protocol": "SASL_SSL"},
+            [],
+            "static",
+            "its name CLIENT is also a broker listener in kafka_listeners",
+        ),
+        (
+            {"name": "CONTROLLER_SASL", "port": 9092, "protocol": "SASL_SSL"},
+            ["n1", "n2"],
+            "static",
+            "its port is also a broker listener port on the combined nodes n1, n2; pick another port.",
+        ),
+        (
+            {"name": "controller_sasl", "port": 70000, "protocol": "SASL_SSL"},
+            [],
+            "static",
+            "the name must be upper case (A-Z, 0-9, _) and the port 1-65535.",
+        ),
+        (
+            {"name": "CONTROLLER_SASL", "port": 9096, "protocol": "SASL_SSL"},
+            [],
+            "dynamic",
+            "kafka_controller_extra_listeners: a dynamic quorum keeps each voter's endpoints in its metadata",
+        ),
+    ],
+)
+def test_a_further_controller_listener_is_refused(extra, combined, quorum, message):
+    problems = kraft.controller_listener_problems(CONTROLLER, [extra], BROKER_LISTENERS, combined, quorum)
+    assert len(problems) == 1
+    assert message in problems[0]
+
+
+def test_only_the_broken_controller_listener_is_named():
+    extras = [
+        {"name": "CONTROLLER_SASL", "port": 9096, "protocol": "SASL_SSL"},
+        {"name": "CONTROLLER_TLS", "port": 9096, "protocol": "SSL"},
+    ]
+    problems = kraft.controller_listener_problems(CONTROLLER, extras, BROKER_LISTENERS, [], "static")
+    assert problems == [
+        "kafka_controller_extra_listeners[1]={'name': 'CONTROLLER_TLS', 'port': 9096, 'protocol': 'SSL'}: "
+        "its port 9096 is also kafka_controller_listener's or an earlier one's; pick another port."
+    ]

@@ -282,6 +282,9 @@ def drop_controller(name: str):
     return change
 
 
+# A further controller listener (kafka_controller_extra_listeners), as a switch to SASL_SSL has it.
+CONTROLLER_SASL = {"name": "CONTROLLER_SASL", "port": 9096, "protocol": "SASL_SSL"}
+
 KRAFT_CASES = {
     "even voter set": (
         drop_controller("n3"),
@@ -308,6 +311,34 @@ KRAFT_CASES = {
         "its port is also a broker listener port on the combined nodes n1, n2, n3",
     ),
     "unknown quorum kind": (set_all("kafka_controller_quorum", "elastic"), "kafka_controller_quorum"),
+    "further controller listener on a broker listener's name": (
+        set_all("kafka_controller_extra_listeners", [{"name": "CLIENT", "port": 9096, "protocol": "SSL"}]),
+        "kafka_controller_extra_listeners[0]={'name': 'CLIENT', 'port': 9096, 'protocol': 'SSL'}: "
+        "its name CLIENT is also a broker listener in kafka_listeners",
+    ),
+    "further controller listener with a dynamic quorum": (
+        lambda d: d["all"]["vars"].update(
+            kafka_controller_quorum="dynamic",
+            kafka_controller_extra_listeners=[{**CONTROLLER_SASL, "protocol": "PLAINTEXT"}],
+        ),
+        "its controller listener is not switched this way (kafka_controller_quorum: static is)",
+    ),
+    "further sasl controller listener without the admin password": (
+        set_all("kafka_controller_extra_listeners", [CONTROLLER_SASL]),
+        "a listener uses SASL: set kafka_sasl_admin_password",
+    ),
+    "authorizer with a sasl controller listener only as a further one": (
+        lambda d: d["all"]["vars"].update(
+            kafka_listeners=[
+                {"name": "INTERNAL", "port": 9091, "protocol": "SASL_SSL"},
+                {"name": "CLIENT", "port": 9092, "protocol": "SASL_SSL"},
+            ],
+            kafka_sasl_admin_password="Pw-for-the-test-1",
+            kafka_authorizer=True,
+            kafka_controller_extra_listeners=[CONTROLLER_SASL],
+        ),
+        "kafka_authorizer needs kafka_controller_listener on SASL_SSL or SASL_PLAINTEXT",
+    ),
     "kraft on an old release": (set_all("kafka_version", "3.8.1"), "KRaft mode needs Kafka 3.9 or newer"),
     # upgrade.yml's "Java too old for the target" is this preflight check
     "java too old for kafka 4": (
