@@ -59,8 +59,8 @@ def ec2_security_rules(
     controller listener, ZooKeeper's client, peer and election ports, the metrics ports. Clients
     (access.client_cidrs, access.client_groups) reach every listener but the inter-broker one;
     monitoring sources the metrics ports; admin CIDRs SSH (22).
-    `ports`: listeners, inter_broker_listener, controller_listener, controller_extra_listeners, zookeeper_client, zookeeper_peer,
-    zookeeper_election, kafka_metrics, zookeeper_metrics.
+    `ports`: listeners, inter_broker_listener, controller_listener, controller_extra_listeners (optional),
+    zookeeper_client, zookeeper_peer, zookeeper_election, kafka_metrics, zookeeper_metrics.
     """
     rules = [
         {
