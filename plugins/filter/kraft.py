@@ -36,10 +36,9 @@ description:
   - >-
     C(unformatted(files)) the paths of C({path: content or None}) whose C(meta.properties) is missing.
   - >-
-    C(controller_listener_problems(primary, extras, broker_listeners, combined, quorum, version)) what is
-    wrong with C(kafka_controller_listener) and C(kafka_controller_extra_listeners) (C(combined): the
-    combined nodes; C(quorum): static or dynamic; C(version): kafka_version), one message per listener
-    naming the variable and the fix.
+    C(controller_listener_problems(primary, extras, broker_listeners, combined, quorum)) what is wrong with
+    C(kafka_controller_listener) and C(kafka_controller_extra_listeners) (C(combined): the combined nodes;
+    C(quorum): static or dynamic), one message per listener naming the variable and the fix.
 """
 
 # Kafka's Uuid string form: 16 bytes in URL-safe base64 without padding.
@@ -187,12 +186,8 @@ def controller_listener_problems(
     broker_listeners: list[Mapping[str, Any]],
     combined: list[str],
     quorum: str,
-    version: str = "4.0.0",
 ) -> list[str]:
-    """What is wrong with the KRaft controller listeners (empty when nothing is): one message per listener.
-
-    A dynamic quorum keeps each voter's endpoints in its metadata log; on Kafka 4.x each controller updates
-    its own there as it restarts with its further listener (UpdateRaftVoter), which the switch relies on."""
+    """What is wrong with the KRaft controller listeners (empty when nothing is): one message per listener."""
     listeners = [primary, *extras]
     problems = []
     for index, listener in enumerate(listeners):
@@ -201,11 +196,11 @@ def controller_listener_problems(
         label = f"kafka_controller_extra_listeners[{index - 1}]" if index else "kafka_controller_listener"
         if problem:
             problems.append(f"{label}={dict(listener)}: {problem}")
-    if extras and quorum != "static" and int(str(version).split(".")[0]) < 4:
+    if extras and quorum != "static":
         problems.append(
-            f"kafka_controller_extra_listeners: a dynamic quorum on Kafka {version} is not switched this way "
-            "(the toolkit switches a dynamic quorum's listener on Kafka 4.x, a static one on 3.9 too). "
-            "Upgrade to 4.x first, or set kafka_controller_extra_listeners: []."
+            "kafka_controller_extra_listeners: a dynamic quorum keeps each voter's endpoints in its metadata "
+            "log, so its controller listener is not switched this way (kafka_controller_quorum: static is). "
+            "Set kafka_controller_extra_listeners: []."
         )
     return problems
 

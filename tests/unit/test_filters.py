@@ -376,11 +376,8 @@ BROKER_LISTENERS = [
 
 def test_a_further_controller_listener_of_its_own_passes():
     extra = [{"name": "CONTROLLER_SASL", "port": 9096, "protocol": "SASL_SSL"}]
-    problems = kraft.controller_listener_problems
-    assert problems(CONTROLLER, extra, BROKER_LISTENERS, [], "static", "3.9.2") == []
-    # a dynamic quorum's controllers update their own endpoints in the voter set on Kafka 4.x
-    assert problems(CONTROLLER, extra, BROKER_LISTENERS, ["n1"], "dynamic", "4.4.0") == []
-    assert problems(CONTROLLER, [], BROKER_LISTENERS, ["n1"], "dynamic", "3.9.2") == []
+    assert kraft.controller_listener_problems(CONTROLLER, extra, BROKER_LISTENERS, [], "static") == []
+    assert kraft.controller_listener_problems(CONTROLLER, [], BROKER_LISTENERS, ["n1"], "dynamic") == []
 
 
 @pytest.mark.parametrize(
@@ -422,14 +419,12 @@ def test_a_further_controller_listener_of_its_own_passes():
             {"name": "CONTROLLER_SASL", "port": 9096, "protocol": "SASL_SSL"},
             [],
             "dynamic",
-            "kafka_controller_extra_listeners: a dynamic quorum on Kafka 3.9.2 is not switched this way",
+            "kafka_controller_extra_listeners: a dynamic quorum keeps each voter's endpoints in its metadata",
         ),
     ],
 )
 def test_a_further_controller_listener_is_refused(extra, combined, quorum, message):
-    problems = kraft.controller_listener_problems(
-        CONTROLLER, [extra], BROKER_LISTENERS, combined, quorum, "3.9.2"
-    )
+    problems = kraft.controller_listener_problems(CONTROLLER, [extra], BROKER_LISTENERS, combined, quorum)
     assert len(problems) == 1
     assert message in problems[0]
 

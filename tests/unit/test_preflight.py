@@ -318,11 +318,10 @@ KRAFT_CASES = {
     ),
     "further controller listener with a dynamic quorum": (
         lambda d: d["all"]["vars"].update(
-            kafka_version="3.9.2",
             kafka_controller_quorum="dynamic",
             kafka_controller_extra_listeners=[{**CONTROLLER_SASL, "protocol": "PLAINTEXT"}],
         ),
-        "kafka_controller_extra_listeners: a dynamic quorum on Kafka 3.9.2 is not switched this way",
+        "its controller listener is not switched this way (kafka_controller_quorum: static is)",
     ),
     "further sasl controller listener without the admin password": (
         set_all("kafka_controller_extra_listeners", [CONTROLLER_SASL]),
